@@ -45,7 +45,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     // tpacket_block_desc
     private static final int BLK_STATUS = 8, BLK_NUM_PKTS = 12, BLK_OFFSET_TO_FIRST_PKT = 16;
     // tpacket3_hdr
-    private static final int PKT_NEXT_OFFSET = 0, PKT_SNAPLEN = 12, PKT_LEN = 16, PKT_STATUS = 20, PKT_MAC = 24,
+    private static final int PKT_NEXT_OFFSET = 0, PKT_SEC = 4, PKT_NSEC = 8, PKT_SNAPLEN = 12, PKT_LEN = 16, PKT_STATUS = 20, PKT_MAC = 24,
             PKT_VLAN_TCI = 32;
     // sockaddr_ll
     private static final int SLL_FAMILY = 0, SLL_PROTOCOL = 2, SLL_IFINDEX = 4, SLL_SIZE = 20;
@@ -104,6 +104,8 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     /** PACKET_STATISTICS, accumulated (the kernel resets them on each read). */
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
     public String lastTxError;
+    /** The kernel's receive time (CLOCK_REALTIME, ns) of the frame being handed on: for latency figures. */
+    public long lastFrameRealtimeNs;
 
     private PacketSocket(String device, RingOptions options, Filter filter) throws IOException {
         Native.ensureAvailable();
@@ -242,6 +244,8 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
                             ? ring.get(JAVA_INT, pkt + PKT_VLAN_TCI) & 0xffff : -1;
                     rxFrames++;
                     rxBytes += snaplen;
+                    lastFrameRealtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_SEC)) * 1_000_000_000L
+                            + ring.get(JAVA_INT, pkt + PKT_NSEC);
                     handler.onFrame(ring, frame, snaplen, pktStatus, tci);
                 }
                 int next = ring.get(JAVA_INT, pkt + PKT_NEXT_OFFSET);
