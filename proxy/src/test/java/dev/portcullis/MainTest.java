@@ -38,6 +38,10 @@ class MainTest {
 
     /** Runs java ... dev.portcullis.Main args, optionally under a command prefix (e.g. setpriv). */
     static Result run(List<String> prefix, String... args) throws Exception {
+        return run(java.util.Map.of(), prefix, args);
+    }
+
+    static Result run(java.util.Map<String, String> env, List<String> prefix, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(prefix);
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("--enable-native-access=ALL-UNNAMED");
@@ -45,7 +49,9 @@ class MainTest {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.portcullis.Main");
         cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        Process p = pb.start();
         p.getOutputStream().close();
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
@@ -85,6 +91,17 @@ class MainTest {
         assertThat(r.code()).as(r.err()).isEqualTo(0);
         assertThat(r.out()).contains("is valid: 2 VIP(s), 2 listener(s), 2 pool(s)");
         assertThat(r.err()).isEmpty();
+    }
+
+    @Test
+    void environment_variables_override_the_defaults() throws Exception {
+        Path f = file(GOOD.replace("interface = \"lo\"\n", ""));
+        Result r = run(java.util.Map.of("PORTCULLIS_SHARDS", "3", "PORTCULLIS_INTERFACE", "veth7"), List.of(), "--config", f.toString(), "--check");
+        assertThat(r.code()).as(r.err()).isEqualTo(0);
+        assertThat(r.out()).contains("3 shard(s)");
+        Result bad = run(java.util.Map.of("PORTCULLIS_SHARDS", "many"), List.of(), "--config", f.toString(), "--check");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.errLines()).singleElement().asString().startsWith("portcullis.shards = \"many\": expected a shard count");
     }
 
     @Test
