@@ -88,6 +88,7 @@ public final class PortcullisMetrics implements AutoCloseable {
                 .description("bytes relayed, by direction").tags(t.and("direction", "to_backend")).register(registry);
         FunctionCounter.builder("portcullis.relay", p, pp -> pp.current().relayBytesToClient).baseUnit("bytes")
                 .description("bytes relayed, by direction").tags(t.and("direction", "to_client")).register(registry);
+        counter(p, t, "portcullis.relay.connect.failures", "failed backend connect attempts (each backend tried counts)", s -> s.relayConnectFailures);
         counter(p, t, "portcullis.relay.no.backend", "connections reset because no backend answered", s -> s.relayNoBackend);
         counter(p, t, "portcullis.relay.backend.resets", "connections reset because the backend failed", s -> s.relayBackendResets);
         counter(p, t, "portcullis.relay.client.resets", "connections the client reset or the engine timed out", s -> s.relayClientResets);
