@@ -38,6 +38,7 @@ public class Relay implements ConnectionEvents {
     private final LongSupplier nanoClock;
     private boolean accepting = true;
 
+    @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: 4.2.18 has no replacement option for the epoll transport yet
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
         this.engine = engine;
         this.counters = counters;

@@ -179,7 +179,7 @@ class RelayTest {
         on(() -> { probe.probeDown(); return null; });
         Thread.sleep(200);
         assertThat(b.isMarkedDown()).as("still nothing listening").isTrue();
-        try (TestBackend back = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
+        try (TestBackend _ = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
             on(() -> { probe.probeDown(); return null; });
             until(() -> !b.isMarkedDown(), "the probe to mark it up");
         }
