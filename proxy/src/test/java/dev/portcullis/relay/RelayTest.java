@@ -187,6 +187,16 @@ class RelayTest {
     }
 
     @Test
+    void host_names_are_resolved_off_the_loop_and_unknown_ones_fail_over() throws Exception {
+        TestBackend b = backend("named");
+        BackendPool p = pool(Balance.ROUND_ROBIN, InetSocketAddress.createUnresolved("no-such-host.invalid", 80),
+                InetSocketAddress.createUnresolved("localhost", b.port()));
+        relay(p, ProxyMode.NONE);
+        assertThat(exchange(v4(198, 51, 100, 1), "NAME\n")).isEqualTo("NAME named\n");
+        assertThat(p.backends().get(0).connectFailures()).isEqualTo(1);
+    }
+
+    @Test
     void when_no_backend_answers_the_client_is_reset() throws Exception {
         BackendPool p = pool(Balance.ROUND_ROBIN, new InetSocketAddress("127.0.0.1", closedPort()), new InetSocketAddress("127.0.0.1", closedPort()));
         relay(p, ProxyMode.NONE);
