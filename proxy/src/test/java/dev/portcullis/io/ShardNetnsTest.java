@@ -1,11 +1,11 @@
 package dev.portcullis.io;
 
+import dev.portcullis.cookie.CookieCodec;
+import dev.portcullis.tcp.ConnectionEvents;
+import dev.portcullis.tcp.EngineConfig;
 import dev.portcullis.tcp.FrameSink;
+import dev.portcullis.tcp.TcpEngine;
 import dev.portcullis.testing.NetNs;
-import dev.portcullis.wire.OutSegment;
-import dev.portcullis.wire.ParsedFrame;
-import dev.portcullis.wire.SegmentWriter;
-import dev.portcullis.wire.TcpFlags;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -14,7 +14,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -27,9 +33,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The shard on a Netty epoll event loop against a real client kernel in a namespace. The engine here is a small
- * test engine that records what it is handed and refuses every SYN with a RST built by wire's SegmentWriter, so
- * the TX path (claim, commit, flush task) shows at the client as "connection refused". Root only.
+ * The shard on a Netty epoll event loop, with the real engine and a tiny HTTP server on its relay-side API,
+ * against a real client kernel (curl) in a namespace: ARP/ND, cookie handshake, data both ways and close go
+ * through the ring, the parser, the engine and the flush task. Root only.
  */
 class ShardNetnsTest {
     NetNs net;
@@ -37,51 +43,90 @@ class ShardNetnsTest {
     NetNs.Veth link;
     MultiThreadIoEventLoopGroup group;
 
-    /** Records frames; answers a SYN with RST+ACK; asks for a timer 2 ms after each frame. */
-    static final class RefusingEngine implements Shard.Engine {
-        final FrameSink sink;
-        final List<String> seen = new CopyOnWriteArrayList<>();
-        final OutSegment out = new OutSegment();
-        volatile int timerRuns;
+    /**
+     * A tiny HTTP/1.0 server on the engine's relay-side API, run on the shard's loop: it accepts, reads until the
+     * end of the request head, answers "hello" and closes. Work is deferred out of the engine's callbacks with
+     * loop.execute, as ConnectionEvents asks.
+     */
+    static final class TinyHttpApp implements ConnectionEvents {
+        final Map<Long, StringBuilder> requests = new HashMap<>();
+        final MemorySegment io = Arena.ofShared().allocate(65536);
+        final List<String> served = new CopyOnWriteArrayList<>();
+        final AtomicInteger closed = new AtomicInteger();
         volatile Thread thread;
-        long deadline = Long.MAX_VALUE;
+        IoEventLoop loop;
+        TcpEngine engine;
+        Shard shard;
 
-        RefusingEngine(FrameSink sink) {
-            this.sink = sink;
+        TcpEngine engine(FrameSink sink, EngineConfig cfg) {
+            engine = new TcpEngine(cfg, new CookieCodec("0123456789abcdef0123456789abcdef".getBytes()), sink, this);
+            return engine;
         }
 
         @Override
-        public void onFrame(ParsedFrame f, long nowNs, long wallSeconds) {
-            thread = Thread.currentThread();
-            seen.add((f.ipVersion == 4 ? "v4 " : "v6 ") + TcpFlags.toString(f.flags) + " " + f.dstPort);
-            deadline = nowNs + 2_000_000;
-            if (f.kind != ParsedFrame.KIND_TCP || (f.flags & TcpFlags.SYN) == 0) {
-                return;
-            }
-            out.resetSegment();
-            out.srcMac = f.dstMac;
-            out.dstMac = f.srcMac;
-            out.vlanTci = f.vlanTci;
-            out.ipVersion = f.ipVersion;
-            out.srcHi = f.dstHi; out.srcLo = f.dstLo; out.dstHi = f.srcHi; out.dstLo = f.srcLo;
-            out.srcPort = f.dstPort; out.dstPort = f.srcPort;
-            out.seq = 0; out.ack = f.seq + 1; out.flags = TcpFlags.RST | TcpFlags.ACK; out.window = 0;
-            long off = sink.claim(128);
-            int len = SegmentWriter.write(out, sink.buffer(), off, 128);
-            sink.commit(off, len);
+        public void onAcceptable() {
+            loop.execute(() -> {
+                long id;
+                while ((id = engine.accept()) >= 0) {
+                    requests.put(id, new StringBuilder());
+                    onReadable(id);
+                }
+            });
         }
 
         @Override
-        public long onTimer(long nowNs, long wallSeconds) {
-            timerRuns++;
-            deadline = Long.MAX_VALUE;
-            return deadline;
+        public void onReadable(long id) {
+            loop.execute(() -> {
+                thread = Thread.currentThread();
+                StringBuilder req = requests.get(id);
+                if (req == null) {
+                    return;
+                }
+                int n;
+                while ((n = engine.read(id, io, 0, (int) io.byteSize())) > 0) {
+                    req.append(new String(io.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                            StandardCharsets.ISO_8859_1));
+                }
+                if (req.indexOf("\r\n\r\n") >= 0 && !served.contains(id + "")) {
+                    byte[] body = "HTTP/1.0 200 OK\r\nContent-Length: 6\r\n\r\nhello\n"
+                            .getBytes(StandardCharsets.ISO_8859_1);
+                    MemorySegment.copy(body, 0, io, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, body.length);
+                    engine.write(id, io, 0, body.length);
+                    engine.close(id);
+                    served.add(id + "");
+                    shard.afterEngineCall();
+                }
+            });
         }
 
         @Override
-        public long nextDeadlineNs() {
-            return deadline;
+        public void onWritable(long id) {
         }
+
+        @Override
+        public void onPeerFin(long id) {
+            onReadable(id);
+        }
+
+        @Override
+        public void onClosed(long id, int reason) {
+            requests.remove(id);
+            closed.incrementAndGet();
+        }
+    }
+
+    EngineConfig config(PacketSocket socket) {
+        return EngineConfig.builder().localMac(socket.mac()).vipV4(VIP_INT).vip(VIP6_HI, VIP6_LO).listen(80, 128)
+                .mtu(socket.mtu()).build();
+    }
+
+    Shard startShard(PacketSocket socket, Shard.Options opts, TinyHttpApp app) throws Exception {
+        IoEventLoop loop = (IoEventLoop) group.next();
+        app.loop = loop;
+        Shard shard = Shard.start(loop, socket, opts, sink -> app.engine(sink, config(socket)))
+                .get(10, TimeUnit.SECONDS);
+        app.shard = shard;
+        return shard;
     }
 
     @BeforeAll
@@ -117,44 +162,42 @@ class ShardNetnsTest {
     }
 
     @Test
-    void answersArpAndNdForTheVipAndRefusedSynsComeBackThroughTheFlush() throws Exception {
+    void aLinuxClientGetsAnHttpAnswerOverIpv4AndIpv6ThroughArpNdTheEngineAndTheFlush() throws Exception {
         PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
                 PacketSocketNetnsTest.vipFilter(80)));
-        IoEventLoop loop = (IoEventLoop) group.next();
-        RefusingEngine[] engine = new RefusingEngine[1];
+        TinyHttpApp app = new TinyHttpApp();
         Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[]{VIP6_HI, VIP6_LO}, true, 8);
-        try (Shard shard = Shard.start(loop, socket, opts, sink -> engine[0] = new RefusingEngine(sink))
-                .get(10, TimeUnit.SECONDS)) {
-            assertThat(shard.eventLoop()).isSameAs(loop);
+        try (Shard shard = startShard(socket, opts, app)) {
+            assertThat(shard.eventLoop()).isSameAs(app.loop);
             // no neighbour entries: the client's kernel must learn the VIP from our ARP reply / NA
-            NetNs.Result r4 = net.execMayFail(client, 10, "curl", "-s", "--connect-timeout", "3",
+            NetNs.Result r4 = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5",
                     "http://" + VIP + ":80/");
-            NetNs.Result r6 = net.execMayFail(client, 10, "curl", "-s", "--connect-timeout", "3",
+            NetNs.Result r6 = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5",
                     "http://[" + VIP6 + "]:80/");
-            // curl exit 7: connection refused (our RST arrived); 28 would be a timeout
-            assertThat(r4.exit()).as("IPv4 curl exit").isEqualTo(7);
-            assertThat(r6.exit()).as("IPv6 curl exit").isEqualTo(7);
+            assertThat(r4.exit()).as("IPv4 curl exit, " + r4.err()).isZero();
+            assertThat(r4.out()).isEqualTo("hello\n");
+            assertThat(r6.exit()).as("IPv6 curl exit, " + r6.err()).isZero();
+            assertThat(r6.out()).isEqualTo("hello\n");
             assertThat(net.exec(client, "ip", "neigh", "show", VIP).out()).contains(NetNs.macString(socket.mac()));
             assertThat(net.exec(client, "ip", "-6", "neigh", "show", VIP6).out())
                     .contains(NetNs.macString(socket.mac()));
-            assertThat(engine[0].seen).contains("v4 S 80", "v6 S 80");
-            assertThat(engine[0].thread).isNotNull();
-            assertThat(loop.inEventLoop(engine[0].thread)).as("engine runs on the shard's loop").isTrue();
-            Thread.sleep(50);
+            assertThat(app.served).hasSize(2);
+            assertThat(app.loop.inEventLoop(app.thread)).as("engine and app run on the shard's loop").isTrue();
+            Thread.sleep(100);
             ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
             System.out.printf("shard: in %d, to engine %d, arp %d/%d, nd %d/%d, announced %d, flushes %d,"
-                            + " timers %d, tx %d, partial csum %d, verified %d%n", c.framesIn, c.framesToEngine,
-                    c.arpRequests, c.arpReplies, c.ndSolicitations, c.ndAdvertisements, c.announcementsSent,
-                    c.flushes, c.timerRuns, c.txFrames, c.checksumTrustedPartial, c.checksumVerified);
+                            + " timers %d, tx %d, partial csum %d, verified %d, engine errors %d%n", c.framesIn,
+                    c.framesToEngine, c.arpRequests, c.arpReplies, c.ndSolicitations, c.ndAdvertisements,
+                    c.announcementsSent, c.flushes, c.timerRuns, c.txFrames, c.checksumTrustedPartial,
+                    c.checksumVerified, c.engineErrors);
             assertThat(c.arpReplies).isPositive();
             assertThat(c.ndAdvertisements).isPositive();
             assertThat(c.announcementsSent).isEqualTo(2);
-            assertThat(c.timerRuns).as("the engine's 2 ms deadline fired").isPositive();
-            assertThat(engine[0].timerRuns).isPositive();
             assertThat(c.checksumTrustedPartial).as("veth defaults: partial checksums").isPositive();
             assertThat(c.parseDropsTotal()).isZero();
             assertThat(c.badChecksum).isZero();
             assertThat(c.txErrors).isZero();
+            assertThat(c.engineErrors).isZero();
         }
     }
 
@@ -163,12 +206,12 @@ class ShardNetnsTest {
         net.offloads(client, link.a(), false);
         PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
                 PacketSocketNetnsTest.vipFilter(80)));
-        IoEventLoop loop = (IoEventLoop) group.next();
         Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
-        try (Shard shard = Shard.start(loop, socket, opts, RefusingEngine::new).get(10, TimeUnit.SECONDS)) {
-            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--connect-timeout", "3",
-                    "http://" + VIP + ":80/");
-            assertThat(r.exit()).isEqualTo(7);
+        TinyHttpApp app = new TinyHttpApp();
+        try (Shard shard = startShard(socket, opts, app)) {
+            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":80/");
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).isEqualTo("hello\n");
             ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
             assertThat(c.checksumVerified + c.checksumTrustedValid).isPositive();
             assertThat(c.checksumTrustedPartial).isZero();
@@ -181,9 +224,8 @@ class ShardNetnsTest {
         net.sysctl(client, "net.ipv4.conf." + link.a() + ".arp_accept", "1");
         PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
                 PacketSocketNetnsTest.vipFilter(80)));
-        IoEventLoop loop = (IoEventLoop) group.next();
         Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
-        try (Shard shard = Shard.start(loop, socket, opts, RefusingEngine::new).get(10, TimeUnit.SECONDS)) {
+        try (Shard shard = startShard(socket, opts, new TinyHttpApp())) {
             String neigh = "";
             for (int i = 0; i < 50 && !neigh.contains(NetNs.macString(socket.mac())); i++) {
                 Thread.sleep(20);
