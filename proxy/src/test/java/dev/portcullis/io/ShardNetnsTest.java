@@ -6,6 +6,10 @@ import dev.portcullis.tcp.EngineConfig;
 import dev.portcullis.tcp.FrameSink;
 import dev.portcullis.tcp.TcpEngine;
 import dev.portcullis.testing.NetNs;
+import dev.portcullis.wire.OutSegment;
+import dev.portcullis.wire.ParsedFrame;
+import dev.portcullis.wire.SegmentWriter;
+import dev.portcullis.wire.TcpFlags;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -216,6 +220,56 @@ class ShardNetnsTest {
             assertThat(c.checksumVerified + c.checksumTrustedValid).isPositive();
             assertThat(c.checksumTrustedPartial).isZero();
             assertThat(c.badChecksum).isZero();
+        }
+    }
+
+    /**
+     * 802.1Q (this kernel has no 8021q module, so the client side is a packet socket of the test's own that sends
+     * tagged frames): the proxy's veth takes the tag off into tp_vlan_tci before the taps (TP_STATUS_VLAN_VALID),
+     * and the ARP reply and the SYN-ACK must carry it back inline.
+     */
+    @Test
+    void vlanTaggedFramesGetTaggedAnswers() throws Exception {
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                PacketSocketNetnsTest.vipFilter(80)));
+        TinyHttpApp app = new TinyHttpApp();
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        try (Shard shard = startShard(socket, opts, app);
+             PacketSocket peer = net.inNamespace(client, () -> PacketSocket.open(link.a(), RingOptions.defaults(),
+                     PacketSocket.Filter.none()))) {
+            long peerMac = peer.mac();
+            int peerIp = (10 << 24) | (77 << 16) | 1;
+            // a tagged ARP request for the VIP
+            long off = peer.claim(64);
+            byte[] arp = new byte[46];
+            PacketSocketNetnsTest.putMac(arp, 0, 0xffff_ffff_ffffL);
+            PacketSocketNetnsTest.putMac(arp, 6, peerMac);
+            arp[12] = (byte) 0x81; arp[13] = 0; arp[14] = 0; arp[15] = 42; arp[16] = 0x08; arp[17] = 0x06;
+            byte[] body = {0, 1, 8, 0, 6, 4, 0, 1};
+            System.arraycopy(body, 0, arp, 18, 8);
+            PacketSocketNetnsTest.putMac(arp, 26, peerMac);
+            PacketSocketNetnsTest.putInt(arp, 32, peerIp);
+            PacketSocketNetnsTest.putInt(arp, 42, VIP_INT);
+            MemorySegment.copy(arp, 0, peer.buffer(), java.lang.foreign.ValueLayout.JAVA_BYTE, off, arp.length);
+            peer.commit(off, arp.length);
+            // a tagged SYN
+            OutSegment syn = new OutSegment();
+            syn.srcMac = peerMac; syn.dstMac = socket.mac(); syn.vlanTci = 42; syn.ipVersion = 4;
+            syn.srcLo = ParsedFrame.v4Mapped(peerIp); syn.dstLo = ParsedFrame.v4Mapped(VIP_INT);
+            syn.srcPort = 45678; syn.dstPort = 80; syn.seq = 1000; syn.flags = TcpFlags.SYN; syn.window = 65535;
+            syn.mss = 1460;
+            off = peer.claim(256);
+            peer.commit(off, SegmentWriter.write(syn, peer.buffer(), off, 256));
+            assertThat(peer.flush()).isEqualTo(2);
+            List<RxFrame> got = RxFrame.collect(peer, f -> f.vlanTci() >= 0 && (f.isArp() || f.isTcp()), 2, 3000);
+            RxFrame reply = got.stream().filter(RxFrame::isArp).findFirst().orElseThrow();
+            RxFrame synAck = got.stream().filter(f -> f.isTcp() && (f.tcpFlags() & 0x12) == 0x12).findFirst()
+                    .orElseThrow();
+            assertThat(reply.vlanTci() & 0xfff).isEqualTo(42);
+            assertThat(reply.u16(20)).as("ARP reply").isEqualTo(2);
+            assertThat(synAck.vlanTci() & 0xfff).isEqualTo(42);
+            assertThat(synAck.dstPort()).isEqualTo(45678);
+            assertThat(shard.snapshot().get(5, TimeUnit.SECONDS).vlanFrames).isEqualTo(2);
         }
     }
 
