@@ -100,8 +100,12 @@ class ShardAllocationTest {
                             return;
                         }
                         long before = mx.getCurrentThreadAllocatedBytes();
+                        long t0 = System.nanoTime();
                         feed(shard, frames, synLen, arpLen, 100_000);
+                        long t1 = System.nanoTime();
                         long after = mx.getCurrentThreadAllocatedBytes();
+                        System.out.printf("shard path: %.0f frames/s on one thread (parse, checksum, cookie SYN-ACK"
+                                + " or ARP reply, sendmmsg per 64)%n", 100_000 / ((t1 - t0) / 1e9));
                         result.complete(new long[]{after - before});
                     });
                     long allocated = result.get(60, TimeUnit.SECONDS)[0];
@@ -115,7 +119,9 @@ class ShardAllocationTest {
                     assertThat(c.txFrames + c.txDropped).isEqualTo(150_002);
                     assertThat(c.arpReplies).isEqualTo(15_000);
                     assertThat(c.badChecksum).isZero();
-                    assertThat(allocated).as("bytes allocated on the loop over 100k frames").isLessThan(4096);
+                    // Any per-frame object would be >= 16 bytes x 100k = 1.6 MB. What remains (0 to a few KB between
+                    // runs) is per-batch: the sendmmsg downcall until C2 compiles it (see above).
+                    assertThat(allocated).as("bytes allocated on the loop over 100k frames").isLessThan(16_384);
                 }
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
