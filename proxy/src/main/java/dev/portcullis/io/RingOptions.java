@@ -44,9 +44,12 @@ public record RingOptions(int blockSize, int blockCount, int frameSize, int reti
         }
     }
 
-    /** 256 KiB x 16 blocks (4 MiB), 1 ms block timeout, batches of 64 frames in 256 KiB, no fanout. */
+    /**
+     * 1 MiB x 16 blocks (16 MiB: a 4 MB burst of 64 KB TSO frames overflowed a 4 MiB ring here), 1 ms block
+     * timeout, batches of 64 frames in 256 KiB, no fanout.
+     */
     public static RingOptions defaults() {
-        return new RingOptions(256 * 1024, 16, 2048, 1, 64, 256 * 1024, -1);
+        return new RingOptions(1024 * 1024, 16, 2048, 1, 64, 256 * 1024, -1);
     }
 
     public RingOptions withFanoutGroup(int group) {

@@ -1,6 +1,7 @@
 package dev.portcullis.io;
 
 import dev.portcullis.tcp.FrameSink;
+import dev.portcullis.tcp.TcpEngine;
 import dev.portcullis.wire.ArpWriter;
 import dev.portcullis.wire.Checksum;
 import dev.portcullis.wire.FrameParser;
@@ -34,15 +35,6 @@ import java.util.function.Function;
  * the engine's timer is a scheduled task at {@code engine.nextDeadlineNs()}, re-armed when it moves earlier.
  */
 public final class Shard implements AutoCloseable {
-    /** What the shard needs of the engine (docs/CONTRACTS.md, {@code TcpEngine}). */
-    public interface Engine {
-        void onFrame(ParsedFrame f, long nowNs, long wallSeconds);
-
-        long onTimer(long nowNs, long wallSeconds);
-
-        long nextDeadlineNs();
-    }
-
     /**
      * @param vip4             IPv4 VIPs (as ints) answered for by ARP
      * @param vip6             IPv6 VIPs as hi/lo pairs answered for by ND
@@ -70,7 +62,7 @@ public final class Shard implements AutoCloseable {
     private final ParsedFrame frame = new ParsedFrame();
     private final ShardCounters counters = new ShardCounters();
     private final long mac;
-    private Engine engine;
+    private TcpEngine engine;
     private IoRegistration registration;
     private final RxHandler rx = new RxHandler();
     private final Runnable flushTask = this::flushNow;
@@ -94,7 +86,7 @@ public final class Shard implements AutoCloseable {
      * answers for them. The returned future completes on the loop.
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
-                                                 Function<FrameSink, ? extends Engine> engineFactory) {
+                                                 Function<FrameSink, TcpEngine> engineFactory) {
         Shard shard = new Shard(loop, socket, options);
         CompletableFuture<Shard> started = new CompletableFuture<>();
         loop.execute(() -> {
@@ -131,7 +123,8 @@ public final class Shard implements AutoCloseable {
         return socket;
     }
 
-    public Engine engine() {
+    /** The shard's engine: call it on {@link #eventLoop()} only. */
+    public TcpEngine engine() {
         return engine;
     }
 

@@ -201,6 +201,68 @@ class PacketSocketNetnsTest {
     }
 
     /**
+     * With the default offloads the client's TSO frames reach the ring unsegmented (up to 64 KB): each must arrive
+     * whole (never cut: snaplen == len) and parse. The connection is the proxy kernel's own (a listener on its
+     * address) so that bulk data flows; the ring only watches.
+     */
+    @Test
+    void bigGsoFramesArriveWholeAndParse() throws Exception {
+        int[] proxyIp = {(10 << 24) | (77 << 16) | 2};
+        PacketSocket.Filter f = new PacketSocket.Filter(proxyIp, new long[0], new int[]{9000});
+        try (PacketSocket s = open(RingOptions.defaults(), f)) {
+            net.start(proxy, "/usr/bin/python3", "-c", """
+                    import socket
+                    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                    s.bind(('10.77.0.2', 9000)); s.listen(1); c, _ = s.accept()
+                    n = 0
+                    while n < 4_000_000:
+                        d = c.recv(1 << 20)
+                        if not d: break
+                        n += len(d)
+                    """);
+            Thread.sleep(300);
+            net.start(client, "/usr/bin/python3", "-c", """
+                    import socket
+                    s = socket.create_connection(('10.77.0.2', 9000), timeout=5)
+                    s.sendall(b'x' * 4_000_000); s.close()
+                    """);
+            dev.portcullis.wire.ParsedFrame pf = new dev.portcullis.wire.ParsedFrame();
+            long[] big = new long[1], gso = new long[1], parsed = new long[1], bytes = new long[1];
+            int[] maxLen = new int[1];
+            PacketSocket.RxHandler h = (ring, off, len, st, tci) -> {
+                boolean g = (st & PacketSocket.TP_STATUS_GSO_TCP) != 0;
+                if (dev.portcullis.wire.FrameParser.parse(ring, off, len, pf, g) == 0) {
+                    parsed[0]++;
+                    if (pf.kind == dev.portcullis.wire.ParsedFrame.KIND_TCP) {
+                        bytes[0] += pf.payloadLength;
+                    }
+                }
+                if (len > 1514) big[0]++;
+                if (g) gso[0]++;
+                maxLen[0] = Math.max(maxLen[0], len);
+            };
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (bytes[0] < 4_000_000 && System.nanoTime() - deadline < 0) {
+                if (s.awaitBlock(50)) {
+                    s.readBlocks(h, 16);
+                }
+            }
+            s.readStatistics();
+            System.out.printf("bulk: %d frames, %d payload bytes, %d larger than 1514 (max %d), %d GSO_TCP,"
+                    + " cut %d, ring drops %d%n", s.rxFrames, bytes[0], big[0], maxLen[0], gso[0], s.rxTruncated,
+                    s.kernelDrops);
+            assertThat(s.rxTruncated).isZero();
+            assertThat(big[0]).as("TSO frames arrive unsegmented").isPositive();
+            assertThat(parsed[0]).isEqualTo(s.rxFrames);
+            if (s.kernelDrops == 0) {
+                assertThat(bytes[0]).isEqualTo(4_000_000);
+            } else { // a slow reader on a busy machine: the ring overflowed, as PACKET_STATISTICS says
+                assertThat(bytes[0]).isPositive();
+            }
+        }
+    }
+
+    /**
      * SYN-to-user-space latency: the kernel's receive timestamp of each SYN against the time our poll loop holds
      * it. TPACKET_V3 hands a block over when it retires, so a lone SYN waits for the block timer: 1 ms set
      * explicitly against 8 ms, what the kernel picks for veth when it is left at 0.
