@@ -53,6 +53,11 @@ public final class Backend {
         down = false;
     }
 
+    /** A health probe connected: up again (not counted as a relayed connect). */
+    void probeSucceeded() {
+        down = false;
+    }
+
     void reset() {
         resets.increment();
     }

@@ -167,6 +167,26 @@ class RelayTest {
     }
 
     @Test
+    void a_backend_that_comes_back_is_marked_up_by_the_probe() throws Exception {
+        int port = closedPort();
+        BackendPool p = pool(Balance.ROUND_ROBIN, new InetSocketAddress("127.0.0.1", port));
+        relay(p, ProxyMode.NONE);
+        MemoryEngine.Conn c = connect(v4(198, 51, 100, 1), 5001);
+        until(() -> c.aborted, "the RST");
+        Backend b = p.backends().get(0);
+        assertThat(b.isMarkedDown()).isTrue();
+        HealthProbe probe = new HealthProbe(loop, List.of(p));
+        on(() -> { probe.probeDown(); return null; });
+        Thread.sleep(200);
+        assertThat(b.isMarkedDown()).as("still nothing listening").isTrue();
+        try (TestBackend back = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
+            on(() -> { probe.probeDown(); return null; });
+            until(() -> !b.isMarkedDown(), "the probe to mark it up");
+        }
+        probe.close();
+    }
+
+    @Test
     void when_no_backend_answers_the_client_is_reset() throws Exception {
         BackendPool p = pool(Balance.ROUND_ROBIN, new InetSocketAddress("127.0.0.1", closedPort()), new InetSocketAddress("127.0.0.1", closedPort()));
         relay(p, ProxyMode.NONE);
