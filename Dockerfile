@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # Portcullis container image: a Maven build stage, then a runtime on Debian slim with a jlinked Java 25 runtime.
 #
 # Build (anywhere with registry access):   docker build -t portcullis .
