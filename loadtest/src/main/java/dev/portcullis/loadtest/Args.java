@@ -23,6 +23,23 @@ public final class Args {
         }
     }
 
+    private Args() {
+    }
+
+    /** These arguments with {@code over}'s values replacing or adding to them. */
+    public Args with(Args over) {
+        Args a = new Args();
+        a.values.putAll(values);
+        a.values.putAll(over.values);
+        return a;
+    }
+
+    /** Splits a command line on whitespace (the serve modes take one run's arguments per line). */
+    public static Args ofLine(String line) {
+        String t = line.trim();
+        return new Args(t.isEmpty() ? new String[0] : t.split("\\s+"));
+    }
+
     public boolean has(String k) {
         return values.containsKey(k);
     }

@@ -12,7 +12,9 @@ import java.util.concurrent.locks.LockSupport;
  * The flood generator: frames from a {@link FrameSource} into an AF_PACKET TX ring, at a target rate or as fast
  * as the box allows, until the duration or the count runs out. Prints one {@code RESULT {json}} line with what it
  * sent. With {@code --wait-go} it prints {@code READY} once the ring is set up and waits for a {@code GO} line on
- * stdin, so a benchmark can start it in step with other processes.
+ * stdin, so a benchmark can start it in step with other processes. With {@code --serve} it keeps the ring open
+ * and runs once per stdin line {@code RUN --key value ...} (the line's arguments override the command line's),
+ * printing a {@code RESULT} line per run, until stdin closes: one JVM for a whole benchmark.
  * <pre>
  *   ip netns exec NS java -cp benchmarks.jar dev.portcullis.loadtest.flood.Flood --dev veth0 \
  *      --dst-mac 02:..:01 --dst 10.77.0.2 --dport 80 --rate 100k --seconds 3 --mix syn=8,ack=1,rst=1
@@ -41,6 +43,10 @@ public final class Flood {
 
     public static void main(String[] argv) throws Exception {
         Args a = new Args(argv);
+        if (a.flag("serve")) {
+            serve(a);
+            return;
+        }
         FloodSpec spec = FloodSpec.parse(a);
         FrameSource src = new FrameSource(spec);
         if (src.maxFrameLength() + TxRing.DATA_OFFSET > FRAME_SLOT) throw new IllegalStateException("frame too large");
@@ -59,6 +65,27 @@ public final class Flood {
             System.out.println("RESULT " + r.json());
             System.err.printf(Locale.ROOT, "flood: sent %,d frames (%,d SYN, %,d ACK, %,d RST) in %.2f s = %,.0f pps%n",
                     r.sent(), r.syn(), r.ack(), r.rst(), r.seconds(), r.pps());
+        }
+    }
+
+    private static void serve(Args base) throws Exception {
+        try (TxRing ring = new TxRing(base.required("dev"), FRAME_SLOT, RING_FRAMES)) {
+            System.out.println("READY");
+            System.out.flush();
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+            String line;
+            while ((line = in.readLine()) != null) {
+                line = line.trim();
+                if (!line.startsWith("RUN")) continue;
+                try {
+                    FloodSpec spec = FloodSpec.parse(base.with(Args.ofLine(line.substring(3))));
+                    Result r = run(spec, new FrameSource(spec), ring);
+                    System.out.println("RESULT " + r.json());
+                } catch (RuntimeException e) {
+                    System.out.println("ERROR " + e.getMessage());
+                }
+                System.out.flush();
+            }
         }
     }
 

@@ -38,31 +38,50 @@ public final class LegitClients {
     }
 
     public static void main(String[] argv) throws Exception {
-        Args a = new Args(argv);
-        String[] hp = a.required("target").split(":");
-        String host = hp[0];
-        int port = hp.length > 1 ? Integer.parseInt(hp[1]) : 80;
-        Config c = new Config(new InetSocketAddress(host, port), (int) a.num("clients", 8), a.dbl("seconds", 5),
-                (long) (a.dbl("interval-ms", 10) * 1_000_000), (int) a.num("connect-timeout-ms", 3000),
-                (int) a.num("read-timeout-ms", 3000),
-                ("GET " + a.str("path", "/") + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-        if (a.flag("wait-go")) {
+        Args base = new Args(argv);
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+        if (base.flag("serve")) {
             System.out.println("READY");
             System.out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+            String line;
+            while ((line = in.readLine()) != null) {
+                line = line.trim();
+                if (!line.startsWith("RUN")) continue;
+                try {
+                    Config c = config(base.with(Args.ofLine(line.substring(3))));
+                    System.out.println("RESULT " + run(c).json(c.seconds()));
+                } catch (RuntimeException e) {
+                    System.out.println("ERROR " + e.getMessage());
+                }
+                System.out.flush();
+            }
+            return;
+        }
+        Config c = config(base);
+        if (base.flag("wait-go")) {
+            System.out.println("READY");
+            System.out.flush();
             String line;
             while ((line = in.readLine()) != null && !line.trim().equals("GO")) {
                 // wait for the start signal
             }
             if (line == null) return;
         }
-        long t0 = System.nanoTime();
         LegitStats total = run(c);
-        double secs = Math.max(c.seconds(), (System.nanoTime() - t0) / 1e9);
         System.out.println("RESULT " + total.json(c.seconds()));
-        System.err.printf(Locale.ROOT, "legit: %d/%d ok (%.2f %%), connect p50 %.3f ms p99 %.3f ms p99.9 %.3f ms, %.0f req/s over %.1f s%n",
+        System.err.printf(Locale.ROOT, "legit: %d/%d ok (%.2f %%), connect p50 %.3f ms p99 %.3f ms p99.9 %.3f ms, %.0f req/s%n",
                 total.ok(), total.attempts(), total.successPercent(), total.connectMs(50), total.connectMs(99),
-                total.connectMs(99.9), total.ok() / c.seconds(), secs);
+                total.connectMs(99.9), total.ok() / c.seconds());
+    }
+
+    static Config config(Args a) {
+        String[] hp = a.required("target").split(":");
+        String host = hp[0];
+        int port = hp.length > 1 ? Integer.parseInt(hp[1]) : 80;
+        return new Config(new InetSocketAddress(host, port), (int) a.num("clients", 8), a.dbl("seconds", 5),
+                (long) (a.dbl("interval-ms", 10) * 1_000_000), (int) a.num("connect-timeout-ms", 3000),
+                (int) a.num("read-timeout-ms", 3000),
+                ("GET " + a.str("path", "/") + " HTTP/1.0\r\nHost: " + host + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
     }
 
     static LegitStats run(Config c) throws InterruptedException {
