@@ -145,12 +145,18 @@ public final class BenchRun {
         }
 
         result.put("generator", compareGenerators(logs));
+        if (plan.generatorOnly()) {
+            result.put("setups", List.of());
+            result.put("throughput", List.of());
+        }
 
         List<Object> setups = new ArrayList<>();
         List<Object> throughput = new ArrayList<>();
-        result.put("setups", setups);
-        result.put("throughput", throughput);
-        for (Protection p : plan.setups()) {
+        if (!plan.generatorOnly()) {
+            result.put("setups", setups);
+            result.put("throughput", throughput);
+        }
+        for (Protection p : plan.generatorOnly() ? List.<Protection>of() : plan.setups()) {
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("key", p.key);
             s.put("label", p.label);
@@ -281,32 +287,42 @@ public final class BenchRun {
                 }
                 """.formatted(Topology.H0), "nft", "-f", "-");
         try {
-            step++;
-            progress("generator: trafgen, " + n + " SYNs");
             Path cfg = logs.resolve("trafgen-syn.cfg");
             Files.writeString(cfg, trafgenConfig(hostMac, cliMac, Topology.HOST_IP, 9));
-            long t0 = System.nanoTime();
-            Sh.Out o = Sh.exec(Sh.withNs(Topology.CLI, "trafgen", "-o", Topology.C0, "-i", cfg.toString(), "-n",
-                    Long.toString(n), "-P", "1", "--no-sock-mem"), null, 120);
-            double wall = (System.nanoTime() - t0) / 1e9;
-            Files.writeString(logs.resolve("trafgen.log"), o.stdout() + o.stderr());
-            double tSecs = trafgenSeconds(o.stdout() + o.stderr());
-            if (Double.isNaN(tSecs)) tSecs = wall;
-            g.put("trafgen_packets", n);
-            g.put("trafgen_seconds", tSecs);
-            g.put("trafgen_pps", n / tSecs);
-            sleep(500);
-            step++;
-            progress("generator: Java TX ring, " + n + " SYNs");
-            flood.send("--dst " + Topology.HOST_IP + " --dport 9 --rate 0 --seconds 120 --count " + n
-                    + " --mix syn=1 --profile linux --src random:0.0.0.0/0");
-            Map<String, Object> fr = flood.await(150);
-            g.put("java_packets", fr.get("sent"));
-            g.put("java_seconds", fr.get("seconds"));
-            g.put("java_pps", fr.get("pps"));
-            g.put("ratio", (Double) fr.get("pps") / (n / tSecs));
+            // Alternating rounds, best of each: the box is shared, and a neighbour's burst should not decide it.
+            int rounds = plan.quick() ? 2 : 3;
+            List<Object> tr = new ArrayList<>(), jr = new ArrayList<>();
+            double bestT = 0, bestJ = 0;
+            for (int round = 1; round <= rounds; round++) {
+                progress("generator: trafgen, " + n + " SYNs, round " + round + "/" + rounds);
+                long t0 = System.nanoTime();
+                Sh.Out o = Sh.exec(Sh.withNs(Topology.CLI, "trafgen", "-o", Topology.C0, "-i", cfg.toString(), "-n",
+                        Long.toString(n), "-P", "1", "--no-sock-mem"), null, 120);
+                double wall = (System.nanoTime() - t0) / 1e9;
+                Files.writeString(logs.resolve("trafgen.log"), o.stdout() + o.stderr());
+                double tSecs = trafgenSeconds(o.stdout() + o.stderr());
+                if (Double.isNaN(tSecs)) tSecs = wall;
+                tr.add(n / tSecs);
+                bestT = Math.max(bestT, n / tSecs);
+                sleep(300);
+                progress("generator: Java TX ring, " + n + " SYNs, round " + round + "/" + rounds);
+                flood.send("--dst " + Topology.HOST_IP + " --dport 9 --rate 0 --seconds 120 --count " + n
+                        + " --mix syn=1 --profile linux --src random:0.0.0.0/0 --cpu 0");
+                Map<String, Object> fr = flood.await(150);
+                jr.add(fr.get("pps"));
+                bestJ = Math.max(bestJ, (Double) fr.get("pps"));
+                sleep(300);
+            }
+            step += 2;
+            g.put("packets_per_round", n);
+            g.put("trafgen_pps_rounds", tr);
+            g.put("java_pps_rounds", jr);
+            g.put("trafgen_pps", bestT);
+            g.put("java_pps", bestJ);
+            g.put("ratio", bestJ / bestT);
             g.put("frame", "74-byte SYN, Linux option set (MSS, SACK_PERM, TS, NOP, WS), random source; one CPU each "
-                    + "(trafgen -P 1); sink: nftables netdev ingress drop on the host's veth");
+                    + "(trafgen -P 1 and the Java sender thread both pinned to CPU 0); sink: nftables netdev ingress drop on the host's veth; best of " + rounds
+                    + " alternating rounds");
         } finally {
             Sh.quiet(Topology.HOST, "nft", "delete", "table", "netdev", "pcb_sink");
         }

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class Flood {
     private static final int FRAME_SLOT = 256;
     private static final int RING_FRAMES = 8192;
-    private static final int MAX_BATCH = 512;
+    private static final int MAX_BATCH = 1024;
 
     private Flood() {
     }
@@ -61,7 +61,7 @@ public final class Flood {
                 }
                 if (line == null) return;
             }
-            Result r = run(spec, src, ring);
+            Result r = runPinned(spec, src, ring, (int) a.num("cpu", -1));
             System.out.println("RESULT " + r.json());
             System.err.printf(Locale.ROOT, "flood: sent %,d frames (%,d SYN, %,d ACK, %,d RST) in %.2f s = %,.0f pps%n",
                     r.sent(), r.syn(), r.ack(), r.rst(), r.seconds(), r.pps());
@@ -78,15 +78,36 @@ public final class Flood {
                 line = line.trim();
                 if (!line.startsWith("RUN")) continue;
                 try {
-                    FloodSpec spec = FloodSpec.parse(base.with(Args.ofLine(line.substring(3))));
-                    Result r = run(spec, new FrameSource(spec), ring);
+                    Args a = base.with(Args.ofLine(line.substring(3)));
+                    FloodSpec spec = FloodSpec.parse(a);
+                    Result r = runPinned(spec, new FrameSource(spec), ring, (int) a.num("cpu", -1));
                     System.out.println("RESULT " + r.json());
-                } catch (RuntimeException e) {
+                } catch (Exception e) {
                     System.out.println("ERROR " + e.getMessage());
                 }
                 System.out.flush();
             }
         }
+    }
+
+    /**
+     * Runs on a thread of its own, pinned to {@code cpu} when it is &gt;= 0 ({@code --cpu N}, like trafgen's
+     * per-CPU senders), so the pinning never outlives the run.
+     */
+    static Result runPinned(FloodSpec spec, FrameSource src, TxRing ring, int cpu) throws Exception {
+        Result[] out = new Result[1];
+        Exception[] err = new Exception[1];
+        Thread t = Thread.ofPlatform().name("flood-sender").start(() -> {
+            try {
+                if (cpu >= 0) dev.portcullis.loadtest.net.Sys.pinThisThread(cpu);
+                out[0] = run(spec, src, ring);
+            } catch (Exception | Error e) {
+                err[0] = e instanceof Exception ex ? ex : new IllegalStateException(e);
+            }
+        });
+        t.join();
+        if (err[0] != null) throw err[0];
+        return out[0];
     }
 
     /** Sends until the spec's time or count bound; the rate is held per batch against the elapsed time. */
@@ -120,7 +141,8 @@ public final class Flood {
                 ring.commit(len);
                 n++;
             }
-            long k = ring.kick();
+            // A full ring (n == 0): the kernel still owns the next slot; a waiting kick hands it back.
+            long k = ring.kick(n == 0);
             if (k < 0 && k != -dev.portcullis.loadtest.net.Sys.ENOBUFS && k != -dev.portcullis.loadtest.net.Sys.EAGAIN
                     && k != -dev.portcullis.loadtest.net.Sys.EINTR) {
                 throw new IllegalStateException("sendto on the TX ring failed: errno " + (-k));
@@ -129,7 +151,7 @@ public final class Flood {
             now = System.nanoTime();
         }
         // Frames still queued in the ring when the loop ends are sent by one last kick.
-        ring.kick();
+        ring.kick(true);
         double secs = (System.nanoTime() - startNs) / 1e9;
         return new Result(sent, src.syns, src.acks, src.rsts, src.bytes, secs, ring.wrongFormat);
     }

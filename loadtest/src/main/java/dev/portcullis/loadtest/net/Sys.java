@@ -60,6 +60,8 @@ public final class Sys {
     private static final MethodHandle RECV = fn("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle POLL = fn("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle CLOSE = fn("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle SCHED_SETAFFINITY = fn("sched_setaffinity",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
     private static final MethodHandle IF_NAMETOINDEX = fn("if_nametoindex", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     /** One capture buffer per thread: the calls here are made from a few long-lived threads. */
@@ -210,6 +212,21 @@ public final class Sys {
             int ignored = (int) CLOSE.invokeExact(STATE.get(), fd);
         } catch (Throwable t) {
             // closing path
+        }
+    }
+
+    /** Pins the calling thread to one CPU (as trafgen pins each of its senders). */
+    public static void pinThisThread(int cpu) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mask = a.allocate(128, 8); // cpu_set_t: 1024 bits
+            mask.set(java.lang.foreign.ValueLayout.JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
+            MemorySegment st = STATE.get();
+            int r = (int) SCHED_SETAFFINITY.invokeExact(st, 0, 128L, mask);
+            if (r < 0) throw fail("sched_setaffinity(" + cpu + ")", errno(st));
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IOException("sched_setaffinity", t);
         }
     }
 

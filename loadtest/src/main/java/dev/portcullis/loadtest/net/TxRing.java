@@ -94,9 +94,13 @@ public final class TxRing implements AutoCloseable {
         next = next + 1 == frames ? 0 : next + 1;
     }
 
-    /** Sends every committed frame; blocks until the kernel took them. Returns bytes sent or -errno. */
-    public long kick() {
-        return Sys.kick(fd, 0);
+    /**
+     * Has the kernel send every committed frame. The kernel walks the ring inside this call either way; with
+     * {@code wait} false it returns without waiting for the last frames' completion (as trafgen does between
+     * refills), so the caller refills the slots already done meanwhile. Returns bytes sent or -errno.
+     */
+    public long kick(boolean wait) {
+        return Sys.kick(fd, wait ? 0 : Sys.MSG_DONTWAIT);
     }
 
     @Override
