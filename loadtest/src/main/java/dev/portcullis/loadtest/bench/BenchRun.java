@@ -40,13 +40,10 @@ public final class BenchRun {
 
     /** Returns the exit code: 0 measured, 1 failed, 2 bad arguments or missing prerequisites. */
     public static int main(Args a) {
-        String jar;
-        try {
-            jar = Path.of(BenchRun.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            jar = "loadtest/target/benchmarks.jar";
-        }
-        Path repo = Path.of(a.str("repo", Path.of(jar).toAbsolutePath().getParent().getParent().getParent().toString()));
+        String jar = classpath();
+        // loadtest/target/benchmarks.jar → the repository, unless --repo says otherwise
+        Path repo = a.has("repo") ? Path.of(a.str("repo", ".")) : jar.endsWith(".jar") && !jar.contains(java.io.File.pathSeparator)
+                ? Path.of(jar).toAbsolutePath().getParent().getParent().getParent() : Path.of("").toAbsolutePath();
         if (a.flag("cleanup")) {
             Topology.destroy();
             System.err.println("bench: removed the pcb-* namespaces");
@@ -83,6 +80,23 @@ public final class BenchRun {
                 // already shutting down
             }
         }
+    }
+
+    /**
+     * The class path the child JVMs (flood, legit clients, bridge, exact-transfer server) get: the shaded
+     * benchmarks.jar this runs from, or, when run from target/classes (tests), the benchmarks.jar next to it, or
+     * this JVM's own class path.
+     */
+    static String classpath() {
+        try {
+            Path here = Path.of(BenchRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isRegularFile(here)) return here.toString();
+            Path shaded = here.getParent().resolve("benchmarks.jar");
+            if (Files.isRegularFile(shaded)) return shaded.toString();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            // fall through
+        }
+        return System.getProperty("java.class.path");
     }
 
     /** Null when everything needed is there, else one line saying what is missing. */

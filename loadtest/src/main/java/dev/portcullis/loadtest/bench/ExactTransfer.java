@@ -156,7 +156,7 @@ public final class ExactTransfer {
         out.flush();
     }
 
-    private static void serve(Socket s) {
+    static void serve(Socket s) {
         try (s) {
             DataInputStream in = new DataInputStream(s.getInputStream());
             long seed = in.readLong();

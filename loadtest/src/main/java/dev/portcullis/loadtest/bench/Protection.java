@@ -55,6 +55,7 @@ enum Protection {
             default -> 1;
         };
         Sh.runIn(Topology.HOST, null, "sysctl", "-q", "-w", "net.ipv4.tcp_syncookies=" + cookies);
+        Sh.quiet(Topology.HOST, "ip", "tcp_metrics", "flush", "all");
         String target = Topology.HOST_IP;
         switch (this) {
             case SYNPROXY -> {

@@ -62,6 +62,10 @@ final class Topology {
         Sh.runIn(CLI, null, "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65535");
         Sh.runIn(ICLI, null, "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65535");
         Sh.runIn(HOST, null, "sysctl", "-q", "-w", "net.ipv4.ip_local_port_range=1024 65535");
+        // Legit clients must look like new clients: with saved TCP metrics the kernel treats a known peer as
+        // "proven" and admits its SYNs to a 3/4-full SYN queue that it refuses to everyone else
+        // (tcp_conn_request, tcp_syncookies=0), which would hide what a flood does to real, unknown clients.
+        Sh.runIn(HOST, null, "sysctl", "-q", "-w", "net.ipv4.tcp_no_metrics_save=1");
         // The impairment bridge copies frames as they are: no TSO/GSO/GRO super-frames (larger than the MTU) and no
         // partial checksums (the sender's veth would leave the checksum for hardware that a bridge copy skips).
         for (String[] l : new String[][] {{ICLI, I0}, {MID, M0}, {MID, M1}, {HOST, H2}}) {
