@@ -72,6 +72,8 @@ public final class ParsedFrame {
     public int innerSrcPort, innerDstPort, innerSeq;
     public long ndTargetHi, ndTargetLo;  // neighbour solicitation / advertisement target
     public long ndSourceLinkAddr = -1;   // source link-layer address option of an NS, -1 when absent
+    public long ndTargetLinkAddr = -1;   // target link-layer address option of an NA, -1 when absent
+    public int ndFlags;                  // NA flags word (R 0x80000000, S 0x40000000, O 0x20000000)
 
     /** IPv4 address (as read big-endian into an int) to the {@code lo} half of its IPv4-mapped form. */
     public static long v4Mapped(int ipv4) {

@@ -1,0 +1,405 @@
+package dev.portcullis.io;
+
+import dev.portcullis.tcp.FrameSink;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * One AF_PACKET socket (SOCK_RAW, all protocols) bound to one interface: a TPACKET_V3 RX ring read in place, a
+ * classic BPF filter so only the VIP's traffic is copied, an optional PACKET_FANOUT hash group (one flow always
+ * lands on one socket), and a TX batch ({@link FrameSink}) flushed with one sendmmsg(2).
+ *
+ * <p>Single-threaded after {@link #open}: one shard thread reads, writes and closes it (the socket may be opened
+ * on another thread, e.g. one that entered a network namespace). Counters are plain longs read on that thread.
+ *
+ * <pre>
+ * RX ring: blockCount blocks of blockSize bytes, each:
+ *   tpacket_block_desc (48): version 0, offset_to_priv 4, block_status 8, num_pkts 12, offset_to_first_pkt 16,
+ *                            blk_len 20, seq_num 24, ts_first 32, ts_last 40
+ *   then packets, each a tpacket3_hdr (48): next_offset 0, sec 4, nsec 8, snaplen 12, len 16, status 20,
+ *                            mac 24 (u16, from the header), net 26, rxhash 28, vlan_tci 32, vlan_tpid 36
+ * </pre>
+ */
+public final class PacketSocket implements FrameSink, AutoCloseable {
+    // <linux/if_packet.h>
+    static final int SOL_PACKET = 263, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10,
+            PACKET_FANOUT = 18, PACKET_IGNORE_OUTGOING = 23, TPACKET_V3 = 2;
+    static final int PACKET_FANOUT_HASH = 0, PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
+    /** tp_status / block_status bits. */
+    public static final int TP_STATUS_KERNEL = 0, TP_STATUS_USER = 1, TP_STATUS_LOSING = 1 << 2,
+            TP_STATUS_CSUMNOTREADY = 1 << 3, TP_STATUS_VLAN_VALID = 1 << 4, TP_STATUS_CSUM_VALID = 1 << 7,
+            TP_STATUS_GSO_TCP = 1 << 8;
+
+    // tpacket_req3
+    private static final int REQ_BLOCK_SIZE = 0, REQ_BLOCK_NR = 4, REQ_FRAME_SIZE = 8, REQ_FRAME_NR = 12,
+            REQ_RETIRE_BLK_TOV = 16, REQ_SIZEOF_PRIV = 20, REQ_FEATURE_REQ_WORD = 24, REQ_SIZE = 28;
+    // tpacket_block_desc
+    private static final int BLK_STATUS = 8, BLK_NUM_PKTS = 12, BLK_OFFSET_TO_FIRST_PKT = 16;
+    // tpacket3_hdr
+    private static final int PKT_NEXT_OFFSET = 0, PKT_SEC = 4, PKT_NSEC = 8, PKT_SNAPLEN = 12, PKT_LEN = 16, PKT_STATUS = 20, PKT_MAC = 24,
+            PKT_VLAN_TCI = 32;
+    // sockaddr_ll
+    private static final int SLL_FAMILY = 0, SLL_PROTOCOL = 2, SLL_IFINDEX = 4, SLL_SIZE = 20;
+    // struct mmsghdr = msghdr (56) + msg_len (4) + pad; struct iovec (16)
+    private static final int MMSG_SIZE = 64, MSG_IOV = 16, MSG_IOVLEN = 24, IOV_SIZE = 16, IOV_BASE = 0, IOV_LEN = 8;
+
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    /** Receives each complete frame of a ring block; the frame is valid only during the call. */
+    public interface RxHandler {
+        /**
+         * @param ring    the ring mapping
+         * @param offset  where the Ethernet header starts in {@code ring}
+         * @param length  the frame's length (never cut: cut frames are counted and not handed on)
+         * @param status  tp_status (TP_STATUS_* bits)
+         * @param vlanTci the 802.1Q TCI the kernel stripped, or -1
+         */
+        void onFrame(MemorySegment ring, long offset, int length, int status, int vlanTci);
+    }
+
+    /** Which frames the socket filter lets in: TCP to the VIPs (and the ports, if any), ARP, ND, ICMP errors. */
+    public record Filter(int[] vip4, long[] vip6, int[] ports) {
+        /** No socket filter: every frame of the interface (tests and diagnostics only). */
+        public static Filter none() {
+            return new Filter(null, null, null);
+        }
+
+        boolean attached() {
+            return vip4 != null;
+        }
+    }
+
+    private final String device;
+    private final int fd;
+    private final int ifindex;
+    private final long mac;
+    private final int mtu;
+    private final RingOptions options;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment ring;
+    private final int blockSize, blockCount;
+    private int currentBlock;
+    private final MemorySegment pollFd;
+    private final MemorySegment statsCell, statsLen;
+    // TX batch
+    private final MemorySegment txBuffer, msgvec, iovecs;
+    private final int txMaxFrames;
+    private int txPending;
+    private long txUsed;
+    private Runnable onFirstPending;
+    private boolean closed;
+
+    // counters (plain longs, owned by the shard thread)
+    public long rxBlocks, rxFrames, rxBytes, rxTruncated;
+    public long txFrames, txBytes, txBatches, txDropped, txErrors, txFullFlushes;
+    /** PACKET_STATISTICS, accumulated (the kernel resets them on each read). */
+    public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
+    public String lastTxError;
+    /** The kernel's receive time (CLOCK_REALTIME, ns) of the frame being handed on: for latency figures. */
+    public long lastFrameRealtimeNs;
+
+    private PacketSocket(String device, RingOptions options, Filter filter) throws IOException {
+        Native.ensureAvailable();
+        this.device = device;
+        this.options = options;
+        this.blockSize = options.blockSize();
+        this.blockCount = options.blockCount();
+        // Protocol 0 first: the socket receives nothing until bind, so no unfiltered frame slips in before the
+        // filter and the ring are in place.
+        this.fd = Native.socket(Native.AF_PACKET, Native.SOCK_RAW | Native.SOCK_CLOEXEC, 0);
+        MemorySegment mapped = null;
+        try {
+            this.ifindex = Native.ifNameToIndex(device);
+            this.mac = Native.interfaceMac(fd, device);
+            this.mtu = Native.interfaceMtu(fd, device);
+            Native.setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");
+            if (filter.attached()) {
+                try (Arena a = Arena.ofConfined()) {
+                    long[] program = SocketFilter.program(filter.vip4(), filter.vip6(), filter.ports());
+                    Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_ATTACH_FILTER,
+                            SocketFilter.toFprog(program, a), "SO_ATTACH_FILTER");
+                }
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment req = a.allocate(REQ_SIZE, 4);
+                req.set(JAVA_INT, REQ_BLOCK_SIZE, blockSize);
+                req.set(JAVA_INT, REQ_BLOCK_NR, blockCount);
+                req.set(JAVA_INT, REQ_FRAME_SIZE, options.frameSize());
+                req.set(JAVA_INT, REQ_FRAME_NR, blockSize / options.frameSize() * blockCount);
+                req.set(JAVA_INT, REQ_RETIRE_BLK_TOV, options.retireBlockTovMs());
+                req.set(JAVA_INT, REQ_SIZEOF_PRIV, 0);
+                req.set(JAVA_INT, REQ_FEATURE_REQ_WORD, 0);
+                Native.setsockopt(fd, SOL_PACKET, PACKET_RX_RING, req, "PACKET_RX_RING");
+            }
+            mapped = Native.mmap(fd, (long) blockSize * blockCount, false);
+            if (options.fanoutGroup() < 0) {
+                // our own TX frames must not come back into the ring (in a fanout group the flag below does it)
+                Native.setsockoptInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment sll = a.allocate(SLL_SIZE, 4);
+                sll.set(JAVA_SHORT, SLL_FAMILY, (short) Native.AF_PACKET);
+                sll.set(JAVA_SHORT, SLL_PROTOCOL, Short.reverseBytes((short) Native.ETH_P_ALL)); // big-endian
+                sll.set(JAVA_INT, SLL_IFINDEX, ifindex);
+                Native.bind(fd, sll, "AF_PACKET " + device);
+            }
+            if (options.fanoutGroup() >= 0) {
+                int arg = options.fanoutGroup()
+                        | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+                Native.setsockoptInt(fd, SOL_PACKET, PACKET_FANOUT, arg,
+                        "PACKET_FANOUT hash group " + options.fanoutGroup());
+            }
+        } catch (IOException | RuntimeException e) {
+            if (mapped != null) {
+                try {
+                    Native.munmap(mapped);
+                } catch (IOException ignored) {
+                    // already failing
+                }
+            }
+            Native.close(fd);
+            arena.close();
+            throw e;
+        }
+        this.ring = mapped;
+        this.pollFd = arena.allocate(8, 4);
+        this.statsCell = arena.allocate(12, 4);
+        this.statsLen = arena.allocate(4, 4);
+        this.txBuffer = arena.allocate(options.txBufferBytes(), 64);
+        this.txMaxFrames = options.txBatchFrames();
+        this.msgvec = arena.allocate((long) MMSG_SIZE * txMaxFrames, 8);
+        this.iovecs = arena.allocate((long) IOV_SIZE * txMaxFrames, 8);
+        for (int i = 0; i < txMaxFrames; i++) {
+            msgvec.set(ADDRESS, (long) i * MMSG_SIZE + MSG_IOV, iovecs.asSlice((long) i * IOV_SIZE, IOV_SIZE));
+            msgvec.set(JAVA_LONG, (long) i * MMSG_SIZE + MSG_IOVLEN, 1L);
+        }
+    }
+
+    /** Opens a socket on {@code device} in the calling thread's network namespace. */
+    public static PacketSocket open(String device, RingOptions options, Filter filter) throws IOException {
+        return new PacketSocket(device, options, filter);
+    }
+
+    public int fd() {
+        return fd;
+    }
+
+    public String device() {
+        return device;
+    }
+
+    public int ifindex() {
+        return ifindex;
+    }
+
+    /** The interface's MAC, 48 bits in the low bits. */
+    public long mac() {
+        return mac;
+    }
+
+    public int mtu() {
+        return mtu;
+    }
+
+    public RingOptions options() {
+        return options;
+    }
+
+    // ---------------------------------------------------------------- RX
+
+    /**
+     * Hands the frames of up to {@code maxBlocks} retired blocks to {@code handler} and gives the blocks back to
+     * the kernel. Returns the number of blocks read (0: nothing ready).
+     */
+    public int readBlocks(RxHandler handler, int maxBlocks) {
+        int n = 0;
+        while (n < maxBlocks && !closed) {
+            long base = (long) currentBlock * blockSize;
+            // acquire: the packets of the block are visible once the kernel's status store is
+            int status = (int) INT.getAcquire(ring, base + BLK_STATUS);
+            if ((status & TP_STATUS_USER) == 0) {
+                break;
+            }
+            int packets = ring.get(JAVA_INT, base + BLK_NUM_PKTS);
+            long pkt = base + Integer.toUnsignedLong(ring.get(JAVA_INT, base + BLK_OFFSET_TO_FIRST_PKT));
+            long end = base + blockSize;
+            for (int i = 0; i < packets && pkt + 48 <= end; i++) {
+                int snaplen = ring.get(JAVA_INT, pkt + PKT_SNAPLEN);
+                int len = ring.get(JAVA_INT, pkt + PKT_LEN);
+                int pktStatus = ring.get(JAVA_INT, pkt + PKT_STATUS);
+                long frame = pkt + Short.toUnsignedInt(ring.get(JAVA_SHORT, pkt + PKT_MAC));
+                if (snaplen < len || frame + snaplen > end) {
+                    rxTruncated++; // the ring cut it: a cut segment must never reach the engine
+                } else {
+                    int tci = (pktStatus & TP_STATUS_VLAN_VALID) != 0
+                            ? ring.get(JAVA_INT, pkt + PKT_VLAN_TCI) & 0xffff : -1;
+                    rxFrames++;
+                    rxBytes += snaplen;
+                    lastFrameRealtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_SEC)) * 1_000_000_000L
+                            + ring.get(JAVA_INT, pkt + PKT_NSEC);
+                    handler.onFrame(ring, frame, snaplen, pktStatus, tci);
+                }
+                int next = ring.get(JAVA_INT, pkt + PKT_NEXT_OFFSET);
+                if (next <= 0) {
+                    break;
+                }
+                pkt += next;
+            }
+            // release: our reads of the block happen before the kernel may reuse it
+            INT.setRelease(ring, base + BLK_STATUS, TP_STATUS_KERNEL);
+            currentBlock = currentBlock + 1 == blockCount ? 0 : currentBlock + 1;
+            rxBlocks++;
+            n++;
+        }
+        return n;
+    }
+
+    /** True when the next block is ready (no system call). */
+    public boolean blockReady() {
+        long base = (long) currentBlock * blockSize;
+        return !closed && ((int) INT.getAcquire(ring, base + BLK_STATUS) & TP_STATUS_USER) != 0;
+    }
+
+    /** Waits up to {@code timeoutMs} for a retired block with poll(2) (for a loop of its own; Netty uses epoll). */
+    public boolean awaitBlock(int timeoutMs) throws IOException {
+        if (blockReady()) {
+            return true;
+        }
+        pollFd.set(JAVA_INT, 0, fd);
+        pollFd.set(JAVA_SHORT, 4, Native.POLLIN);
+        pollFd.set(JAVA_SHORT, 6, (short) 0);
+        Native.poll(pollFd, 1, timeoutMs);
+        return blockReady();
+    }
+
+    /** Reads PACKET_STATISTICS (tpacket_stats_v3; reading resets them in the kernel) into the accumulated counters. */
+    public void readStatistics() throws IOException {
+        Native.getsockopt(fd, SOL_PACKET, PACKET_STATISTICS, statsCell, statsLen, "PACKET_STATISTICS");
+        kernelPackets += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 0));
+        kernelDrops += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 4));
+        kernelFreezeQueueCount += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 8));
+    }
+
+    // ---------------------------------------------------------------- TX
+
+    @Override
+    public MemorySegment buffer() {
+        return txBuffer;
+    }
+
+    /**
+     * Where the next frame of up to {@code maxLen} bytes may be written. A full batch is flushed first, so -1
+     * comes only for a frame larger than the whole buffer or after the socket was closed.
+     */
+    @Override
+    public long claim(int maxLen) {
+        if (closed || maxLen <= 0 || maxLen > txBuffer.byteSize()) {
+            return -1;
+        }
+        if (txPending == txMaxFrames || txUsed + maxLen > txBuffer.byteSize()) {
+            txFullFlushes++;
+            flush();
+        }
+        return txUsed;
+    }
+
+    @Override
+    public void commit(long offset, int length) {
+        if (closed || length <= 0 || offset < txUsed || offset + length > txBuffer.byteSize()
+                || txPending == txMaxFrames) {
+            txErrors++;
+            return;
+        }
+        long iov = (long) txPending * IOV_SIZE;
+        iovecs.set(JAVA_LONG, iov + IOV_BASE, txBuffer.address() + offset);
+        iovecs.set(JAVA_LONG, iov + IOV_LEN, length);
+        txBytes += length;
+        // keep the next frame 8-byte aligned: the writers use unaligned access, but copies run faster aligned
+        txUsed = (offset + length + 7) & ~7L;
+        if (txPending++ == 0 && onFirstPending != null) {
+            onFirstPending.run();
+        }
+    }
+
+    /** Called when a batch gets its first frame (the shard schedules one flush per loop iteration with it). */
+    public void onFirstPending(Runnable r) {
+        this.onFirstPending = r;
+    }
+
+    public int pendingFrames() {
+        return txPending;
+    }
+
+    /**
+     * Sends the batch with sendmmsg(2), never blocking: frames the kernel will not take now (EAGAIN, ENOBUFS) are
+     * dropped and counted (TCP retransmits), a frame it rejects (e.g. EMSGSIZE) is counted and skipped.
+     * Returns the frames sent.
+     */
+    public int flush() {
+        int pending = txPending;
+        if (pending == 0 || closed) {
+            return 0;
+        }
+        int sent = 0;
+        while (sent < pending) {
+            MemorySegment from = sent == 0 ? msgvec : msgvec.asSlice((long) sent * MMSG_SIZE);
+            int r;
+            try {
+                r = Native.sendmmsg(fd, from, pending - sent, Native.MSG_DONTWAIT);
+            } catch (IOException e) {
+                lastTxError = e.getMessage();
+                txErrors++;
+                sent++; // skip the frame the kernel refused
+                continue;
+            }
+            if (r <= 0) {
+                txDropped += pending - sent;
+                break;
+            }
+            txFrames += r;
+            sent += r;
+        }
+        txBatches++;
+        txPending = 0;
+        txUsed = 0;
+        return sent;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Native.munmap(ring);
+        } finally {
+            try {
+                Native.close(fd);
+            } finally {
+                arena.close();
+            }
+        }
+    }
+
+    /** Copies a ring frame out (tests and diagnostics). */
+    public static byte[] copy(MemorySegment ring, long offset, int length) {
+        byte[] b = new byte[length];
+        MemorySegment.copy(ring, JAVA_BYTE, offset, b, 0, length);
+        return b;
+    }
+
+    @Override
+    public String toString() {
+        return "PacketSocket[" + device + " fd=" + fd + " ifindex=" + ifindex + " mtu=" + mtu + "]";
+    }
+}

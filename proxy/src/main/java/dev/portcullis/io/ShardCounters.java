@@ -1,0 +1,47 @@
+package dev.portcullis.io;
+
+import dev.portcullis.wire.ParseVerdict;
+
+/**
+ * A shard's counters: plain longs written by the shard's thread only; metrics copy them with
+ * {@link Shard#snapshot(ShardCounters)} on that thread (or {@link Shard#snapshot()} from elsewhere).
+ */
+public final class ShardCounters {
+    /** Frames the parser rejected, indexed by {@link ParseVerdict} (index OK stays 0). */
+    public final long[] parseDrops = new long[ParseVerdict.COUNT];
+    public long framesIn, framesToEngine, badChecksum, badIpHeaderChecksum, notForUs, gsoFrames, vlanFrames;
+    public long checksumTrustedPartial, checksumTrustedValid, checksumVerified;
+    public long arpRequests, arpReplies, ndSolicitations, ndAdvertisements, announcementsSent;
+    public long txClaimFailed, flushes, timerRuns, wakeups, engineErrors;
+    // from the socket
+    public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
+    public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
+
+    void copyFrom(ShardCounters o) {
+        System.arraycopy(o.parseDrops, 0, parseDrops, 0, parseDrops.length);
+        framesIn = o.framesIn; framesToEngine = o.framesToEngine; badChecksum = o.badChecksum;
+        badIpHeaderChecksum = o.badIpHeaderChecksum; notForUs = o.notForUs; gsoFrames = o.gsoFrames;
+        vlanFrames = o.vlanFrames; checksumTrustedPartial = o.checksumTrustedPartial;
+        checksumTrustedValid = o.checksumTrustedValid; checksumVerified = o.checksumVerified;
+        arpRequests = o.arpRequests; arpReplies = o.arpReplies; ndSolicitations = o.ndSolicitations;
+        ndAdvertisements = o.ndAdvertisements; announcementsSent = o.announcementsSent;
+        txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
+        engineErrors = o.engineErrors;
+    }
+
+    void copySocket(PacketSocket s) {
+        rxFrames = s.rxFrames; rxBytes = s.rxBytes; rxBlocks = s.rxBlocks; rxTruncated = s.rxTruncated;
+        txFrames = s.txFrames; txBytes = s.txBytes; txBatches = s.txBatches; txDropped = s.txDropped;
+        txErrors = s.txErrors; kernelPackets = s.kernelPackets; kernelDrops = s.kernelDrops;
+        kernelFreezeQueueCount = s.kernelFreezeQueueCount;
+    }
+
+    /** The sum of all parse drops. */
+    public long parseDropsTotal() {
+        long t = 0;
+        for (long v : parseDrops) {
+            t += v;
+        }
+        return t;
+    }
+}

@@ -1,0 +1,217 @@
+package dev.portcullis.io;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * A classic BPF program (SO_ATTACH_FILTER) that lets into a ring only what the proxy answers:
+ * <ul>
+ *   <li>ARP (any: requests for the VIP are picked out by the shard; the rest is cheap and rare);</li>
+ *   <li>IPv4 TCP to a VIP (optionally only to the protected ports; non-first fragments to a VIP pass so that they
+ *       are counted, they carry no ports);</li>
+ *   <li>ICMPv4 destination-unreachable to a VIP (fragmentation needed, RFC 1191);</li>
+ *   <li>IPv6 TCP to a VIP (optionally to the ports); IPv6 to a VIP with an extension header first (the parser
+ *       walks it);</li>
+ *   <li>ICMPv6 neighbour solicitations for a VIP target and advertisements (RFC 4861 §4.3, §4.4), and
+ *       packet-too-big to a VIP (RFC 8201).</li>
+ * </ul>
+ * The frame is seen from its Ethernet header; an 802.1Q tag has been moved to metadata by then, so the ethertype
+ * is at 12. Offsets below are from the frame start.
+ */
+final class SocketFilter {
+    // BPF opcodes (linux/bpf_common.h)
+    private static final int LD_W_ABS = 0x20, LD_H_ABS = 0x28, LD_B_ABS = 0x30, LD_H_IND = 0x48, LD_B_IND = 0x50;
+    private static final int LDX_B_MSH = 0xb1, JEQ_K = 0x15, JSET_K = 0x45, JA = 0x05, RET_K = 0x06;
+    private static final int ACCEPT = 0x40000, DROP = 0;
+
+    private static final int ETHERTYPE = 12, IP4 = 14, IP6 = 14;
+    private static final int IP4_FRAG = IP4 + 6, IP4_PROTO = IP4 + 9, IP4_DST = IP4 + 16;
+    private static final int IP6_NEXT = IP6 + 6, IP6_DST = IP6 + 24, L4_6 = IP6 + 40;
+
+    private SocketFilter() {
+    }
+
+    /** One instruction with symbolic jump targets, resolved by {@link #assemble}. */
+    private record Insn(int code, String jt, String jf, int k, String label) {
+    }
+
+    private static final class Asm {
+        final List<Insn> code = new ArrayList<>();
+        final Map<String, Integer> labels = new HashMap<>();
+
+        void label(String l) {
+            labels.put(l, code.size());
+        }
+
+        void op(int c, int k) {
+            code.add(new Insn(c, null, null, k, null));
+        }
+
+        void jeq(int k, String jt, String jf) {
+            code.add(new Insn(JEQ_K, jt, jf, k, null));
+        }
+
+        void jset(int k, String jt, String jf) {
+            code.add(new Insn(JSET_K, jt, jf, k, null));
+        }
+
+        void ja(String target) {
+            code.add(new Insn(JA, null, null, 0, target));
+        }
+
+        long[] assemble() {
+            long[] out = new long[code.size()];
+            for (int i = 0; i < code.size(); i++) {
+                Insn in = code.get(i);
+                int jt = rel(i, in.jt), jf = rel(i, in.jf);
+                int k = in.label != null ? target(i, in.label) : in.k;
+                if (jt > 255 || jf > 255) {
+                    throw new IllegalArgumentException("socket filter too long for a conditional jump");
+                }
+                out[i] = encode(in.code, jt, jf, k);
+            }
+            return out;
+        }
+
+        private int target(int at, String l) {
+            Integer t = labels.get(l);
+            if (t == null || t <= at) {
+                throw new IllegalStateException("bad label " + l);
+            }
+            return t - at - 1;
+        }
+
+        private int rel(int at, String l) {
+            return l == null ? 0 : target(at, l);
+        }
+    }
+
+    private static long encode(int code, int jt, int jf, int k) {
+        return (code & 0xffffL) | ((long) (jt & 0xff) << 16) | ((long) (jf & 0xff) << 24) | ((k & 0xffffffffL) << 32);
+    }
+
+    /**
+     * Builds the program. {@code vip4}: IPv4 VIPs as ints (big-endian read); {@code vip6}: IPv6 VIPs as hi/lo
+     * pairs; {@code ports}: protected TCP ports, empty for any port.
+     */
+    static long[] program(int[] vip4, long[] vip6, int[] ports) {
+        if (vip6.length % 2 != 0) {
+            throw new IllegalArgumentException("vip6 holds hi/lo pairs");
+        }
+        Asm a = new Asm();
+        a.op(LD_H_ABS, ETHERTYPE);
+        a.jeq(0x0806, "accept", null);
+        a.jeq(0x0800, "ip4", null);
+        a.jeq(0x86dd, "ip6", "drop");
+
+        // IPv4: destination must be a VIP
+        a.label("ip4");
+        a.op(LD_W_ABS, IP4_DST);
+        for (int i = 0; i < vip4.length; i++) {
+            a.jeq(vip4[i], "ip4vip", null);
+        }
+        a.ja("drop");
+        a.label("ip4vip");
+        a.op(LD_B_ABS, IP4_PROTO);
+        a.jeq(6, "tcp4", null);
+        a.jeq(1, "icmp4", "drop");
+        a.label("tcp4");
+        a.op(LD_H_ABS, IP4_FRAG);
+        a.jset(0x1fff, "accept", null); // a non-first fragment: no ports; let the parser count it
+        a.op(LDX_B_MSH, IP4);            // X = IHL * 4
+        a.op(LD_H_IND, IP4 + 2);         // TCP destination port
+        ports(a, ports);
+        a.label("icmp4");
+        a.op(LDX_B_MSH, IP4);
+        a.op(LD_B_IND, IP4);             // ICMP type
+        a.jeq(3, "accept", "drop");      // destination unreachable (code 4: fragmentation needed)
+
+        // IPv6
+        a.label("ip6");
+        a.op(LD_B_ABS, IP6_NEXT);
+        a.jeq(58, "icmp6", null);
+        for (int i = 0; i < vip6.length; i += 2) {
+            dst6(a, IP6_DST, vip6[i], vip6[i + 1], "ip6vip" + i, "ip6next" + i);
+            a.label("ip6next" + i);
+        }
+        a.ja("drop");
+        for (int i = 0; i < vip6.length; i += 2) {
+            a.label("ip6vip" + i);
+            a.ja("ip6vip");
+        }
+        a.label("ip6vip");
+        a.op(LD_B_ABS, IP6_NEXT);
+        a.jeq(6, null, "accept");        // an extension header first: the parser walks it
+        a.op(LD_H_ABS, L4_6 + 2);
+        ports(a, ports);
+        a.label("icmp6");
+        a.op(LD_B_ABS, L4_6);
+        a.jeq(136, "accept", null);      // neighbour advertisement
+        a.jeq(135, "ns", null);
+        a.jeq(2, "ptb", "drop");
+        a.label("ns");                   // solicitation: target address at +8 of the ICMPv6 header
+        for (int i = 0; i < vip6.length; i += 2) {
+            dst6(a, L4_6 + 8, vip6[i], vip6[i + 1], "accept", "nsnext" + i);
+            a.label("nsnext" + i);
+        }
+        a.ja("drop");
+        a.label("ptb");                  // packet too big sent to a VIP
+        for (int i = 0; i < vip6.length; i += 2) {
+            dst6(a, IP6_DST, vip6[i], vip6[i + 1], "accept", "ptbnext" + i);
+            a.label("ptbnext" + i);
+        }
+        a.ja("drop");
+
+        a.label("accept");
+        a.op(RET_K, ACCEPT);
+        a.label("drop");
+        a.op(RET_K, DROP);
+        return a.assemble();
+    }
+
+    /** With A = the TCP destination port: accept a protected port (any when none configured), else drop. */
+    private static void ports(Asm a, int[] ports) {
+        if (ports.length == 0) {
+            a.ja("accept");
+            return;
+        }
+        for (int p : ports) {
+            a.jeq(p, "accept", null);
+        }
+        a.ja("drop");
+    }
+
+    /** Compares the 16 bytes at {@code off} with hi/lo; jumps to {@code yes} on equality, else to {@code no}. */
+    private static void dst6(Asm a, int off, long hi, long lo, String yes, String no) {
+        int[] w = {(int) (hi >>> 32), (int) hi, (int) (lo >>> 32), (int) lo};
+        for (int j = 0; j < 4; j++) {
+            a.op(LD_W_ABS, off + 4 * j);
+            a.jeq(w[j], j == 3 ? yes : null, no);
+        }
+    }
+
+    /** The program as a {@code struct sock_fprog} (16 bytes) pointing at its {@code sock_filter} array. */
+    static MemorySegment toFprog(long[] program, Arena arena) {
+        MemorySegment filters = arena.allocate(8L * program.length, 8);
+        for (int i = 0; i < program.length; i++) {
+            long in = program[i];
+            filters.set(JAVA_SHORT, 8L * i, (short) in);
+            filters.set(JAVA_BYTE, 8L * i + 2, (byte) (in >>> 16));
+            filters.set(JAVA_BYTE, 8L * i + 3, (byte) (in >>> 24));
+            filters.set(JAVA_INT, 8L * i + 4, (int) (in >>> 32));
+        }
+        MemorySegment fprog = arena.allocate(16, 8);
+        fprog.set(JAVA_SHORT, 0, (short) program.length);
+        fprog.set(ADDRESS, 8, filters);
+        return fprog;
+    }
+}

@@ -1,0 +1,81 @@
+package dev.portcullis.tcp;
+
+import dev.portcullis.wire.OutSegment;
+import dev.portcullis.wire.ParsedFrame;
+import dev.portcullis.wire.SegmentWriter;
+
+/**
+ * Turns one {@link OutSegment} into a whole Ethernet frame in the {@link FrameSink}: claim, write, commit. The
+ * same instance is reused for every segment the engine sends, so sending allocates nothing.
+ */
+final class Output {
+    /** Bytes of TCP options a segment of ours carries beyond the fixed header, as SegmentWriter pads them. */
+    static int optionBytes(boolean ts, int sackBlocks) {
+        int n = ts ? 12 : 0;
+        if (sackBlocks > 0) n += 4 + 8 * sackBlocks;
+        return n;
+    }
+
+    final OutSegment seg = new OutSegment();
+    private final EngineCore core;
+    private final int maxFrame;
+
+    Output(EngineCore core) {
+        this.core = core;
+        maxFrame = core.cfg.mtu + 18; // Ethernet + 802.1Q
+    }
+
+    /** Addresses and ports of a reply to {@code f} (source and destination swapped), no options, no payload. */
+    OutSegment replyTo(ParsedFrame f) {
+        OutSegment s = seg.resetSegment();
+        s.srcMac = core.cfg.localMac;
+        s.dstMac = core.cfg.gatewayMac != 0 ? core.cfg.gatewayMac : f.srcMac;
+        s.vlanTci = f.vlanTci;
+        s.ipVersion = f.ipVersion;
+        s.srcHi = f.dstHi;
+        s.srcLo = f.dstLo;
+        s.dstHi = f.srcHi;
+        s.dstLo = f.srcLo;
+        s.srcPort = f.dstPort;
+        s.dstPort = f.srcPort;
+        s.ttl = 64;
+        return s;
+    }
+
+    /** Addresses and ports of a segment on connection {@code c}, no options, no payload. */
+    OutSegment on(Connection c) {
+        OutSegment s = seg.resetSegment();
+        s.srcMac = core.cfg.localMac;
+        s.dstMac = core.cfg.gatewayMac != 0 ? core.cfg.gatewayMac : c.peerMac;
+        s.vlanTci = c.vlanTci;
+        s.ipVersion = c.v6 ? 6 : 4;
+        s.srcHi = c.lHi;
+        s.srcLo = c.lLo;
+        s.dstHi = c.rHi;
+        s.dstLo = c.rLo;
+        s.srcPort = c.lPort;
+        s.dstPort = c.rPort;
+        s.ttl = 64;
+        return s;
+    }
+
+    /** Writes {@link #seg} into the sink; false (counted) when the batch is full or the frame does not fit. */
+    boolean send() {
+        FrameSink sink = core.sink;
+        long off = sink.claim(maxFrame);
+        if (off < 0) {
+            core.ctr.txFull++;
+            return false;
+        }
+        int len = SegmentWriter.write(seg, sink.buffer(), off, maxFrame);
+        if (len < 0) {
+            core.ctr.txFull++;
+            sink.commit(off, 0);
+            return false;
+        }
+        sink.commit(off, len);
+        core.ctr.segmentsOut++;
+        core.ctr.bytesOut += seg.payloadLength();
+        return true;
+    }
+}

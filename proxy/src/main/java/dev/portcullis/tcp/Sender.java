@@ -1,0 +1,428 @@
+package dev.portcullis.tcp;
+
+import dev.portcullis.wire.OutSegment;
+import dev.portcullis.wire.ParsedFrame;
+
+import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.FIN;
+import static dev.portcullis.wire.TcpFlags.PSH;
+import static dev.portcullis.wire.TcpFlags.RST;
+
+/**
+ * The sending half of a connection: segmenting the send buffer to the MSS within the peer's window and cwnd
+ * (RFC 9293 §3.8.6), acknowledgment processing with RTT samples (RFC 6298, RFC 7323 §4), fast retransmit and
+ * loss recovery — SACK-based (RFC 6675) when SACK is on, NewReno (RFC 6582) otherwise — and every segment's
+ * header: ACK, window, timestamps and SACK blocks.
+ */
+final class Sender {
+    private final EngineCore core;
+    private final EngineConfig cfg;
+
+    Sender(EngineCore core) {
+        this.core = core;
+        this.cfg = core.cfg;
+    }
+
+    // ---------------------------------------------------------------- segments
+
+    /** SACK blocks we would put in a segment now (RFC 2018 §3: three with timestamps, four without). */
+    int sackBlocks(Connection c) {
+        if (!c.sackOn || c.ooo.isEmpty()) return 0;
+        return Math.min(c.ooo.count(), c.tsOn ? 3 : 4);
+    }
+
+    /** Payload that fits in one segment now, after the options. */
+    int payloadRoom(Connection c) {
+        int blocks = sackBlocks(c);
+        int room = c.mss - (blocks > 0 ? 4 + 8 * blocks : 0);
+        // a segment's payload may span at most two buffer chunks (OutSegment has two pieces)
+        return Math.min(room, cfg.chunkBytes + 1);
+    }
+
+    /** Sends one segment of {@code c}: {@code len} bytes from stream position {@code pos}. */
+    void transmit(Connection c, int seq, int flags, long pos, int len) {
+        OutSegment s = core.out.on(c);
+        s.seq = seq;
+        s.flags = flags;
+        if ((flags & ACK) != 0) s.ack = c.rcvNxt;
+        s.window = core.receiver.windowField(c);
+        if (c.tsOn) {
+            s.hasTimestamp = true;
+            s.tsVal = core.tsNow() + c.tsOffset;
+            s.tsEcr = c.tsRecent;
+        }
+        int blocks = sackBlocks(c);
+        if (blocks > 0) fillSack(c, s, blocks);
+        if (len > 0) {
+            int n1 = Math.min(len, c.snd.contiguous(pos));
+            s.payload1 = core.pool.memory;
+            s.payload1Offset = c.snd.address(pos);
+            s.payload1Length = n1;
+            if (n1 < len) {
+                s.payload2 = core.pool.memory;
+                s.payload2Offset = c.snd.address(pos + n1);
+                s.payload2Length = len - n1;
+            }
+        }
+        core.out.send();
+        // every segment carries our latest ACK (RFC 9293 §3.8.6.3): nothing more is owed
+        c.lastAckSent = c.rcvNxt;
+        c.lastWinSent = s.window;
+        c.ackNow = false;
+        c.bytesSinceAck = 0;
+        c.delackDeadline = Long.MAX_VALUE;
+    }
+
+    /** RFC 2018 §4: the block holding the latest segment first, then the others, highest first. */
+    private static void fillSack(Connection c, OutSegment s, int blocks) {
+        RangeSet r = c.ooo;
+        int first = r.latestIndex();
+        int n = 0;
+        if (first >= 0) {
+            s.sackLeft[n] = c.rcvSeq(r.start(first));
+            s.sackRight[n++] = c.rcvSeq(r.end(first));
+        }
+        for (int i = r.count() - 1; i >= 0 && n < blocks; i--) {
+            if (i == first) continue;
+            s.sackLeft[n] = c.rcvSeq(r.start(i));
+            s.sackRight[n++] = c.rcvSeq(r.end(i));
+        }
+        s.sackBlockCount = n;
+    }
+
+    /** A bare ACK carrying our current state. */
+    void sendAck(Connection c) {
+        transmit(c, c.sndNxt, ACK, 0, 0);
+    }
+
+    /** RFC 9293 §3.10.5 / Linux: an abort is RST|ACK with SEQ = SND.NXT. */
+    void sendReset(Connection c) {
+        OutSegment s = core.out.on(c);
+        s.seq = c.sndNxt;
+        s.ack = c.rcvNxt;
+        s.flags = RST | ACK;
+        s.window = 0;
+        core.out.send();
+        core.ctr.rstsSent++;
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /** Sends what the send buffer, the peer's window and cwnd allow (and recovery needs). */
+    void output(Connection c) {
+        if (c.tcpDone) return;
+        int st = c.state;
+        if (st != TcpState.ESTABLISHED && st != TcpState.CLOSE_WAIT && st != TcpState.FIN_WAIT_1
+                && st != TcpState.CLOSING && st != TcpState.LAST_ACK) return;
+        if (c.inRecovery && c.recoveryIsSack) sackRecovery(c);
+        sendNew(c);
+        // RFC 9293 §3.8.6.1: a closed window with data waiting and nothing in flight needs the persist timer
+        if (c.sndWnd == 0 && (c.unsentBytes() > 0 || c.sndUna != c.sndMax)) {
+            if (!c.zeroWindow) {
+                c.zeroWindow = true;
+                c.zeroWindowSinceNs = core.nowNs;
+            }
+            if (c.sndUna == c.sndMax && c.persistDeadline == Long.MAX_VALUE) {
+                c.persistDeadline = core.nowNs + persistInterval(c);
+                c.rtoDeadline = Long.MAX_VALUE;
+            }
+        }
+        core.timers.arm(c);
+    }
+
+    long persistInterval(Connection c) {
+        long t = Math.max(c.rtoNs, cfg.minRtoNs);
+        for (int i = 0; i < c.persistBackoff && t < cfg.maxRtoNs; i++) t <<= 1;
+        return Math.min(t, cfg.maxRtoNs);
+    }
+
+    private void sendNew(Connection c) {
+        for (int guard = 0; guard < 4096; guard++) {
+            if (c.finSent && Seq.gt(c.sndNxt, c.finSeq())) return; // everything, FIN included, is out
+            long nxt = c.sndPos(c.sndNxt);
+            long maxPos = c.sndMaxPos();
+            if (c.sackOn && nxt < maxPos && !c.sacked.isEmpty()) {
+                // RFC 6675 §5.1: after a timeout, do not resend what the peer has SACKed
+                long u = Math.min(c.sacked.nextUncovered(nxt), maxPos);
+                if (u != nxt) {
+                    c.sndNxt = c.sndSeq(u);
+                    continue;
+                }
+            }
+            long unsent = c.sndEndPos - nxt;
+            boolean retransmission = Seq.lt(c.sndNxt, c.sndMax);
+            if (unsent > 0) {
+                int room = payloadRoom(c);
+                long wndRoom = c.sndUnaPos + c.sndWnd - nxt;
+                long inFlight = c.inRecovery && c.recoveryIsSack ? pipe(c) : c.flightBytes();
+                long cwndRoom = c.cwnd - inFlight;
+                long len = Math.min(Math.min(room, unsent), Math.min(wndRoom, cwndRoom));
+                if (len <= 0) return;
+                // RFC 9293 §3.8.6.2.1 sender SWS avoidance (no Nagle: a proxy forwards what it has at once)
+                if (len < room && len < unsent && len < c.maxSndWnd / 2 && c.flightBytes() > 0) return;
+                boolean last = len == unsent;
+                boolean fin = last && c.finQueued;
+                int flags = ACK | (last ? PSH : 0) | (fin ? FIN : 0);
+                transmit(c, c.sndNxt, flags, nxt, (int) len);
+                if (retransmission) {
+                    core.ctr.retransmits++;
+                    c.retransmits++;
+                } else if (!c.rttTiming && !c.tsOn) {
+                    c.rttTiming = true;        // RFC 6298 §3: time one segment per RTT, never a retransmission
+                    c.rttSeq = c.sndNxt;
+                    c.rttStartNs = core.nowNs;
+                }
+                advance(c, (int) len + (fin ? 1 : 0), fin);
+            } else if (c.finQueued && (!c.finSent || c.sndNxt == c.finSeq())) {
+                // a FIN alone (RFC 9293 §3.10.4); it needs no window space
+                transmit(c, c.sndNxt, ACK | FIN, nxt, 0);
+                if (retransmission || c.finSent) {
+                    core.ctr.retransmits++;
+                    c.retransmits++;
+                }
+                advance(c, 1, true);
+                return;
+            } else {
+                return;
+            }
+        }
+    }
+
+    private void advance(Connection c, int n, boolean fin) {
+        c.sndNxt += n;
+        if (fin) c.finSent = true;
+        if (Seq.gt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
+        if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg); // RFC 6298 §5.1
+    }
+
+    /** Retransmits the first unacknowledged segment (fast retransmit, NewReno partial ACK, RFC 6675 step 4). */
+    void retransmitHead(Connection c) {
+        long pos = c.sndUnaPos;
+        long end = c.sndMaxPos();
+        if (c.sackOn) end = Math.min(end, c.sacked.nextCovered(pos));
+        int len = (int) Math.max(0, Math.min(payloadRoom(c), end - pos));
+        boolean fin = c.finSent && pos + len == c.sndEndPos && Seq.gt(c.sndMax, c.finSeq());
+        if (len == 0 && !fin) return;
+        int flags = ACK | (fin ? FIN : 0) | (len > 0 && pos + len == c.sndEndPos ? PSH : 0);
+        transmit(c, c.sndUna, flags, pos, len);
+        core.ctr.retransmits++;
+        c.retransmits++;
+        if (c.highRxtPos < pos + len) c.highRxtPos = pos + len;
+        if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
+    }
+
+    // ---------------------------------------------------------------- SACK loss recovery (RFC 6675)
+
+    /** Unsacked bytes below this position count as lost: more than (DupThresh - 1) * SMSS are SACKed above. */
+    private long lostBoundary(Connection c) {
+        long sum = 0, threshold = 2L * c.mss;
+        RangeSet r = c.sacked;
+        for (int i = r.count() - 1; i >= 0; i--) {
+            sum += r.end(i) - r.start(i);
+            if (sum > threshold) return r.start(i);
+        }
+        return c.sndUnaPos;
+    }
+
+    /** RFC 6675 §4 SetPipe(), by ranges instead of octet by octet. */
+    long pipe(Connection c) {
+        long una = c.sndUnaPos;
+        RangeSet r = c.sacked;
+        long fack = Math.max(r.highest(una), una);
+        long maxPos = c.sndMaxPos();
+        long lb = Math.max(lostBoundary(c), una);
+        long p = Math.max(0, maxPos - fack);
+        if (fack > lb) p += (fack - lb) - r.coveredBetween(lb, fack);       // holes not yet deemed lost
+        long rx = Math.min(c.highRxtPos, lb);
+        if (rx > una) p += (rx - una) - r.coveredBetween(una, rx);           // lost holes already resent
+        return p;
+    }
+
+    private void sackRecovery(Connection c) {
+        for (int guard = 0; guard < 1024; guard++) {
+            if (c.cwnd - pipe(c) < c.mss) return;
+            long lb = lostBoundary(c);
+            long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
+            if (h >= lb || h >= c.sndMaxPos()) return; // NextSeg rule 1 found nothing: new data next
+            long end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());
+            int len = (int) Math.min(payloadRoom(c), end - h);
+            if (len <= 0) return;
+            transmit(c, c.sndSeq(h), ACK, h, len);
+            core.ctr.retransmits++;
+            c.retransmits++;
+            c.highRxtPos = h + len;
+        }
+    }
+
+    // ---------------------------------------------------------------- acknowledgments
+
+    /** RFC 9293 §3.10.7.4 "fifth, check the ACK field", for an ACK already known to be acceptable. */
+    void onAck(Connection c, ParsedFrame f) {
+        int ack = f.ack;
+        long wnd = (long) (f.window & 0xffff) << c.sndWs;
+        boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
+        if (Seq.gt(ack, c.sndUna)) {
+            onNewAck(c, f, ack);
+        } else if (ack == c.sndUna && f.payloadLength == 0 && (f.flags & (FIN | dev.portcullis.wire.TcpFlags.SYN)) == 0
+                && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
+            onDupAck(c);
+        }
+        if (!c.tcpDone) updateWindow(c, f, wnd);
+    }
+
+    /** RFC 2018 / RFC 6675 §4 Update(): records the SACKed ranges; true when something new was reported. */
+    private boolean absorbSack(Connection c, ParsedFrame f) {
+        boolean fresh = false;
+        for (int i = 0; i < f.sackBlockCount; i++) {
+            int l = f.sackLeft[i], r = f.sackRight[i];
+            // only blocks inside [SND.UNA, SND.MAX]; a D-SACK (RFC 2883) below SND.UNA tells us nothing here
+            if (!Seq.lt(l, r) || Seq.lt(l, c.sndUna) || Seq.gt(r, c.sndMax)) continue;
+            long ls = c.sndPos(l), rs = Math.min(c.sndPos(r), c.sndEndPos);
+            if (rs <= ls) continue;
+            if (c.sacked.coveredBetween(ls, rs) < rs - ls) {
+                fresh = true;
+                c.sacked.add(ls, rs);
+            }
+        }
+        return fresh;
+    }
+
+    private void onNewAck(Connection c, ParsedFrame f, int ack) {
+        int acked = ack - c.sndUna;
+        long oldUnaPos = c.sndUnaPos;
+        c.sndUnaPos += acked;
+        c.sndUna = ack;
+        long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
+        boolean finAcked = c.finSent && Seq.gt(ack, c.finSeq());
+        if (Seq.lt(c.sndNxt, ack)) c.sndNxt = ack;
+        c.snd.release(Math.min(c.sndUnaPos, c.sndEndPos));
+        c.sacked.removeBelow(c.sndUnaPos);
+        if (c.highRxtPos < c.sndUnaPos) c.highRxtPos = c.sndUnaPos;
+        long now = core.nowNs;
+        if (c.tsOn && f.hasTimestamp && f.tsEcr != 0) {
+            // RFC 7323 §4.2: timestamps time every ACK that advances the window, retransmissions included
+            long r = (long) (core.tsNow() + c.tsOffset - f.tsEcr) * 1_000_000L;
+            if (r >= 0 && r < 600_000_000_000L) Rtt.sample(c, Math.max(r, 1), cfg);
+        } else if (c.rttTiming && Seq.gt(ack, c.rttSeq)) {
+            Rtt.sample(c, now - c.rttStartNs, cfg);
+            c.rttTiming = false;
+        }
+        c.backoff = 0;
+        c.dupAcks = 0;
+        if (c.inRecovery) {
+            if (Seq.ge(ack, c.recoverSeq)) {
+                // RFC 6582 §3.2 step 6 / RFC 6675 §5: recovery ends at the recovery point
+                c.inRecovery = false;
+                c.cwnd = c.recoveryIsSack ? c.ssthresh
+                        : Math.min(c.ssthresh, Math.max(c.flightBytes(), c.mss) + c.mss);
+            } else if (!c.recoveryIsSack) {
+                // RFC 6582 §3.2 step 5: partial ACK: resend the next hole, deflate by what was acknowledged
+                retransmitHead(c);
+                c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
+            }
+        } else {
+            Cubic.onAck(c, dataAcked, now);
+        }
+        // RFC 6298 §5.2 / §5.3
+        c.rtoDeadline = c.sndUna == c.sndMax ? Long.MAX_VALUE : now + Rtt.backedOff(c, cfg);
+        if (finAcked) core.receiver.onFinAcked(c);
+        if (c.tcpDone) return;
+        if (dataAcked > 0 && c.writeBlocked) {
+            c.writeBlocked = false;
+            core.events.onWritable(c.id);
+        }
+    }
+
+    private void onDupAck(Connection c) {
+        c.dupAcks++;
+        if (!c.inRecovery) {
+            boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
+            // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
+            if (lost && Seq.gt(c.sndUna, c.recoverSeq)) enterRecovery(c);
+        } else if (!c.recoveryIsSack) {
+            c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
+        }
+    }
+
+    private void enterRecovery(Connection c) {
+        c.inRecovery = true;
+        c.recoverSeq = c.sndMax;
+        c.rttTiming = false;
+        Cubic.onCongestion(c);
+        core.ctr.fastRetransmits++;
+        if (c.sackOn) {
+            c.recoveryIsSack = true;
+            c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2
+            c.highRxtPos = c.sndUnaPos;
+            core.ctr.sackRecoveries++;
+        } else {
+            c.recoveryIsSack = false;
+            c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
+            core.ctr.renoRecoveries++;
+        }
+        retransmitHead(c);
+    }
+
+    /** RFC 9293 §3.10.7.4: SND.WND from a segment that is not older than the last window update. */
+    private void updateWindow(Connection c, ParsedFrame f, long wnd) {
+        if (Seq.lt(c.sndWl1, f.seq) || (c.sndWl1 == f.seq && Seq.le(c.sndWl2, f.ack))) {
+            c.sndWnd = (int) Math.min(wnd, Integer.MAX_VALUE);
+            c.sndWl1 = f.seq;
+            c.sndWl2 = f.ack;
+            if (c.sndWnd > c.maxSndWnd) c.maxSndWnd = c.sndWnd;
+            if (c.sndWnd > 0) {
+                c.zeroWindow = false;
+                c.persistDeadline = Long.MAX_VALUE;
+                c.persistBackoff = 0;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- timers
+
+    /** RFC 6298 §5.4-5.7: the retransmission timer expired. */
+    void onRto(Connection c) {
+        c.rtoDeadline = Long.MAX_VALUE;
+        if (c.sndUna == c.sndMax) return;
+        if (c.backoff >= cfg.maxRetransmits) {
+            core.ctr.retransmitTimeouts++;
+            sendReset(c);
+            core.finish(c, CloseReason.RETRANSMIT_TIMEOUT);
+            return;
+        }
+        if (zeroWindowExpired(c)) return;
+        core.ctr.rtoExpirations++;
+        Cubic.onTimeout(c);
+        c.inRecovery = false;
+        c.recoverSeq = c.sndMax;   // RFC 6582 §4.1 / RFC 6675 §5.1
+        c.dupAcks = 0;
+        c.rttTiming = false;       // Karn
+        c.backoff++;
+        c.sndNxt = c.sndUna;       // go back: resend from the first unacknowledged byte, skipping SACKed data
+        c.highRxtPos = c.sndUnaPos;
+        c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
+        if (c.sndWnd == 0) transmit(c, c.sndUna - 1, ACK, 0, 0); // the window shut on data in flight: probe it
+        output(c);
+    }
+
+    private boolean zeroWindowExpired(Connection c) {
+        if (cfg.zeroWindowTimeoutNs > 0 && c.zeroWindow && core.nowNs - c.zeroWindowSinceNs >= cfg.zeroWindowTimeoutNs) {
+            core.ctr.zeroWindowResets++;
+            sendReset(c);
+            core.finish(c, CloseReason.ZERO_WINDOW_TIMEOUT);
+            return true;
+        }
+        return false;
+    }
+
+    /** RFC 9293 §3.8.6.1: probe a zero window; Linux's form, SEQ = SND.UNA - 1 with no data, draws an ACK. */
+    void onPersist(Connection c) {
+        c.persistDeadline = Long.MAX_VALUE;
+        if (c.sndWnd != 0 || c.unsentBytes() <= 0) return;
+        if (zeroWindowExpired(c)) return;
+        core.ctr.zeroWindowProbes++;
+        transmit(c, c.sndUna - 1, ACK, 0, 0);
+        c.persistBackoff++;
+        c.persistDeadline = core.nowNs + persistInterval(c);
+    }
+}
