@@ -215,7 +215,10 @@ final class Handshake {
             core.ctr.acksNoFlags++;
             return;
         }
-        if (f.ack != synq.iss[e] + 1 || f.seq != synq.irs[e] + 1 || (flags & SYN) != 0) {
+        // RFC 9293 §3.10.7.4: the ACK must ack our SYN; the sequence number may be anywhere in our window (the
+        // final ACK may have been lost and a later data segment arrive first), unlike a cookie's
+        if (f.ack != synq.iss[e] + 1 || !Seq.inRange(f.seq, synq.irs[e] + 1, synq.irs[e] + 1 + synAckWindow())
+                || (flags & SYN) != 0) {
             core.ctr.acksInvalidSynQueue++;
             Resets.reply(core, f);        // <SEQ=SEG.ACK><CTL=RST>
             return;

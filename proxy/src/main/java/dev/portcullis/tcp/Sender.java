@@ -90,15 +90,19 @@ final class Sender {
         s.sackBlockCount = n;
     }
 
-    /** A bare ACK carrying our current state. */
+    /**
+     * A bare ACK carrying our current state. Its sequence number is the highest we sent (Linux's
+     * tcp_acceptable_seq): after a timeout SND.NXT went back, and a receiver drops a bare ACK whose sequence
+     * number lies below its RCV.NXT as unacceptable (RFC 9293 §3.10.7.4), losing its acknowledgment.
+     */
     void sendAck(Connection c) {
-        transmit(c, c.sndNxt, ACK, 0, 0);
+        transmit(c, c.sndMax, ACK, 0, 0);
     }
 
     /** RFC 9293 §3.10.5 / Linux: an abort is RST|ACK with SEQ = SND.NXT. */
     void sendReset(Connection c) {
         OutSegment s = core.out.on(c);
-        s.seq = c.sndNxt;
+        s.seq = c.sndMax;
         s.ack = c.rcvNxt;
         s.flags = RST | ACK;
         s.window = 0;
