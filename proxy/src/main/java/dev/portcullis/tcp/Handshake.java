@@ -203,6 +203,7 @@ final class Handshake {
         }
         if ((flags & SYN) != 0 && (flags & ACK) == 0) {
             if (f.seq == synq.irs[e]) {
+                if (synq.ts[e] && f.hasTimestamp) synq.tsRecent[e] = f.tsVal; // as Linux's tcp_check_req
                 resendQueued(e, f);       // the client lost our SYN-ACK
                 core.ctr.synAckRetransmits++;
                 return;

@@ -299,7 +299,8 @@ final class Sender {
         long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
         boolean finAcked = c.finSent && Seq.gt(ack, c.finSeq());
         if (Seq.lt(c.sndNxt, ack)) c.sndNxt = ack;
-        c.snd.release(Math.min(c.sndUnaPos, c.sndEndPos));
+        if (c.sndUnaPos >= c.sndEndPos) c.snd.reset(c.sndEndPos); // all acknowledged: hold no chunk at all
+        else c.snd.release(c.sndUnaPos);
         c.sacked.removeBelow(c.sndUnaPos);
         if (c.highRxtPos < c.sndUnaPos) c.highRxtPos = c.sndUnaPos;
         long now = core.nowNs;

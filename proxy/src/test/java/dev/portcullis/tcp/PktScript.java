@@ -222,6 +222,7 @@ final class PktScript {
         }
         nowNs = target;
         sink.clock = nowNs;
+        engine.onTimer(nowNs, wall()); // as the shard does every loop: the relay's calls then see this time
     }
 
     // ------------------------------------------------------------------ segments
@@ -559,7 +560,9 @@ final class PktScript {
     }
 
     private void fail(String msg) {
-        throw new AssertionError(name + ":" + lineNo + ": " + msg + "\n  line: " + lineText
+        StringBuilder pending = new StringBuilder();
+        for (int i = outIndex; sink != null && i < sink.count(); i++) pending.append("\n  also sent: ").append(render(i));
+        throw new AssertionError(name + ":" + lineNo + ": " + msg + pending + "\n  line: " + lineText
                 + (engine != null ? "\n  counters:\n" + engine.counters().toString().indent(4) : ""));
     }
 }
