@@ -158,6 +158,7 @@ public final class Shard implements AutoCloseable {
         nowNs = System.nanoTime();
         wallSeconds = System.currentTimeMillis() / 1000;
         socket.readBlocks(rx, options.maxBlocksPerWake());
+        counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
         // relay's frames of the same iteration share the sendmmsg
         armTimer();

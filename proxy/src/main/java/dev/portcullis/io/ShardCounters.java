@@ -13,6 +13,8 @@ public final class ShardCounters {
     public long checksumTrustedPartial, checksumTrustedValid, checksumVerified;
     public long arpRequests, arpReplies, ndSolicitations, ndAdvertisements, announcementsSent;
     public long txClaimFailed, flushes, timerRuns, wakeups, engineErrors;
+    /** Time spent handling ring wake-ups (parse, answer, engine), for the shard's utilisation. */
+    public long rxBusyNs;
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
@@ -26,7 +28,7 @@ public final class ShardCounters {
         arpRequests = o.arpRequests; arpReplies = o.arpReplies; ndSolicitations = o.ndSolicitations;
         ndAdvertisements = o.ndAdvertisements; announcementsSent = o.announcementsSent;
         txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
-        engineErrors = o.engineErrors;
+        engineErrors = o.engineErrors; rxBusyNs = o.rxBusyNs;
     }
 
     void copySocket(PacketSocket s) {
