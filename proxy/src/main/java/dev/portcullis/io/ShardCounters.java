@@ -32,7 +32,7 @@ public final class ShardCounters {
     }
 
     void copySocket(PacketSocket s) {
-        rxFrames = s.rxFrames; rxBytes = s.rxBytes; rxBlocks = s.rxBlocks; rxTruncated = s.rxTruncated;
+        rxFrames = s.rxFrames(); rxBytes = s.rxBytes(); rxBlocks = s.rxBlocks(); rxTruncated = s.rxTruncated();
         txFrames = s.txFrames; txBytes = s.txBytes; txBatches = s.txBatches; txDropped = s.txDropped;
         txErrors = s.txErrors; kernelPackets = s.kernelPackets; kernelDrops = s.kernelDrops;
         kernelFreezeQueueCount = s.kernelFreezeQueueCount;

@@ -91,7 +91,7 @@ class PacketSocketNetnsTest {
                         .as("a complete checksum, or one the kernel verified").isTrue();
                 assertThat(syn.tcpChecksumVerifies()).isTrue();
             }
-            assertThat(s.rxTruncated).isZero();
+            assertThat(s.rxTruncated()).isZero();
         }
     }
 
@@ -147,7 +147,7 @@ class PacketSocketNetnsTest {
             assertThat(ip.stream().filter(f -> f.isIpv4() && f.isSyn()).count()).isEqualTo(2);
             assertThat(ip.stream().filter(f -> f.isIpv6() && f.isSyn()).count()).isGreaterThanOrEqualTo(1);
             s.readStatistics();
-            assertThat(s.kernelPackets).isGreaterThanOrEqualTo(s.rxFrames);
+            assertThat(s.kernelPackets).isGreaterThanOrEqualTo(s.rxFrames());
             assertThat(s.kernelDrops).isZero();
         }
     }
@@ -249,11 +249,11 @@ class PacketSocketNetnsTest {
             }
             s.readStatistics();
             System.out.printf("bulk: %d frames, %d payload bytes, %d larger than 1514 (max %d), %d GSO_TCP,"
-                    + " cut %d, ring drops %d%n", s.rxFrames, bytes[0], big[0], maxLen[0], gso[0], s.rxTruncated,
+                    + " cut %d, ring drops %d%n", s.rxFrames(), bytes[0], big[0], maxLen[0], gso[0], s.rxTruncated(),
                     s.kernelDrops);
-            assertThat(s.rxTruncated).isZero();
+            assertThat(s.rxTruncated()).isZero();
             assertThat(big[0]).as("TSO frames arrive unsegmented").isPositive();
-            assertThat(parsed[0]).isEqualTo(s.rxFrames);
+            assertThat(parsed[0]).isEqualTo(s.rxFrames());
             if (s.kernelDrops == 0) {
                 assertThat(bytes[0]).isEqualTo(4_000_000);
             } else { // a slow reader on a busy machine: the ring overflowed, as PACKET_STATISTICS says
@@ -288,7 +288,7 @@ class PacketSocketNetnsTest {
             PacketSocket.RxHandler h = (ring, off, len, st, tci) -> {
                 java.time.Instant now = java.time.Instant.now();
                 long nowNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
-                lat.add((nowNs - s.lastFrameRealtimeNs) / 1e6);
+                lat.add((nowNs - s.lastFrameRealtimeNs()) / 1e6);
             };
             while (lat.size() < n && System.nanoTime() - deadline < 0) {
                 if (s.awaitBlock(100)) {
