@@ -259,6 +259,12 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         kernelFreezeQueueCount += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 8));
     }
 
+    /** Reads and clears the socket's pending error (SO_ERROR); 0 when none. */
+    public int takeError() throws IOException {
+        Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, statsCell.asSlice(0, 4), statsLen, "SO_ERROR");
+        return statsCell.get(JAVA_INT, 0);
+    }
+
     // ---------------------------------------------------------------- TX
 
     @Override

@@ -12,6 +12,7 @@ import dev.portcullis.wire.ParsedFrame;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
@@ -351,6 +352,31 @@ public final class Shard implements AutoCloseable {
         armTimer(); // relay calls into the engine may have moved its deadline
     }
 
+    void onSocketError() {
+        counters.socketErrors++;
+        try {
+            counters.lastSocketErrno = socket.takeError();
+        } catch (IOException e) {
+            counters.engineErrors++;
+        }
+    }
+
+    /**
+     * Called by code about to drive the engine on this loop outside a ring wake-up (the relay, before
+     * {@code write}/{@code read}/{@code close}): the engine's clock is the one of its last {@code onFrame} or
+     * {@code onTimer}, so this passes it the current time (through {@code onTimer}, which also fires what is
+     * due) and segments sent by the call carry fresh timestamps and timer deadlines.
+     */
+    public void beforeEngineCall() {
+        if (engine != null && !closed) {
+            try {
+                engine.onTimer(System.nanoTime(), System.currentTimeMillis() / 1000);
+            } catch (RuntimeException e) {
+                counters.engineErrors++;
+            }
+        }
+    }
+
     /** Called by code that drove the engine on this loop outside a ring wake-up (the relay): re-arms the timer. */
     public void afterEngineCall() {
         armTimer();
@@ -443,6 +469,11 @@ public final class Shard implements AutoCloseable {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
+            if (event instanceof EpollIoEvent e && e.ops().contains(EpollIoOps.EPOLLERR)) {
+                // e.g. ENETDOWN when the interface goes down: level-triggered epoll would report it again and
+                // again until it is read, spinning the loop; reading SO_ERROR clears it
+                shard.onSocketError();
+            }
             shard.onReadable();
         }
 

@@ -15,6 +15,8 @@ public final class ShardCounters {
     public long txClaimFailed, flushes, timerRuns, wakeups, engineErrors;
     /** Time spent handling ring wake-ups (parse, answer, engine), for the shard's utilisation. */
     public long rxBusyNs;
+    /** EPOLLERR on the ring's fd (e.g. the interface went down) and the errno last read with SO_ERROR. */
+    public long socketErrors, lastSocketErrno;
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
@@ -29,6 +31,7 @@ public final class ShardCounters {
         ndAdvertisements = o.ndAdvertisements; announcementsSent = o.announcementsSent;
         txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
         engineErrors = o.engineErrors; rxBusyNs = o.rxBusyNs;
+        socketErrors = o.socketErrors; lastSocketErrno = o.lastSocketErrno;
     }
 
     void copySocket(PacketSocket s) {

@@ -273,6 +273,32 @@ class ShardNetnsTest {
         }
     }
 
+    /**
+     * The interface goes down and up under a running shard: the socket reports ENETDOWN once (EPOLLERR), the loop
+     * does not spin on it, and after the interface is back the shard serves again.
+     */
+    @Test
+    void aLinkFlapIsReportedOnceAndServiceResumes() throws Exception {
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                PacketSocketNetnsTest.vipFilter(80)));
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        try (Shard shard = startShard(socket, opts, new TinyHttpApp())) {
+            long before = shard.snapshot().get(5, TimeUnit.SECONDS).wakeups;
+            net.exec(proxy, "ip", "link", "set", link.b(), "down");
+            Thread.sleep(300);
+            ShardCounters down = shard.snapshot().get(5, TimeUnit.SECONDS);
+            System.out.printf("link down: %d socket errors (errno %d), %d wake-ups in 300 ms%n", down.socketErrors,
+                    down.lastSocketErrno, down.wakeups - before);
+            assertThat(down.socketErrors).isEqualTo(1);
+            assertThat(down.lastSocketErrno).as("ENETDOWN").isEqualTo(100);
+            assertThat(down.wakeups - before).as("no spinning on the error").isLessThan(10);
+            net.exec(proxy, "ip", "link", "set", link.b(), "up");
+            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":80/");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).isEqualTo("hello\n");
+        }
+    }
+
     @Test
     void gratuitousArpAtStartTeachesAClientThatAcceptsIt() throws Exception {
         net.sysctl(client, "net.ipv4.conf." + link.a() + ".arp_accept", "1");
