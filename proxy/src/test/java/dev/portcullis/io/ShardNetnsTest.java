@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -296,6 +297,32 @@ class ShardNetnsTest {
             NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":80/");
             assertThat(r.exit()).as(r.err()).isZero();
             assertThat(r.out()).isEqualTo("hello\n");
+        }
+    }
+
+    /** ICMP "fragmentation needed" to the VIP (RFC 1191) passes the filter and the shard and reaches the engine. */
+    @Test
+    void icmpFragmentationNeededReachesTheEngine() throws Exception {
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                PacketSocketNetnsTest.vipFilter(80)));
+        net.neighbour(client, link.a(), VIP, socket.mac());
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        TinyHttpApp app = new TinyHttpApp();
+        try (Shard shard = startShard(socket, opts, app)) {
+            net.execMayFail(client, 5, "hping3", "-q", "--icmp", "-C", "3", "-K", "4", "-c", "2", "-i", "u20000", VIP);
+            net.execMayFail(client, 5, "hping3", "-q", "--icmp", "-C", "8", "-c", "2", "-i", "u20000", VIP);
+            Thread.sleep(100);
+            ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
+            CompletableFuture<Long> icmp = new CompletableFuture<>();
+            app.loop.execute(() -> icmp.complete(app.engine.counters().icmpIgnored
+                    + app.engine.counters().pmtuUpdates));
+            System.out.printf("icmp: in %d, to engine %d, parse drops %d, engine icmp %d%n", c.framesIn,
+                    c.framesToEngine, c.parseDropsTotal(), icmp.get(5, TimeUnit.SECONDS));
+            assertThat(c.framesToEngine).as("the two unreachables, not the echo requests").isEqualTo(2);
+            assertThat(c.framesIn).as("anything else that passed the filter is ARP/ND traffic not for us")
+                    .isEqualTo(c.framesToEngine + c.notForUs + c.arpRequests + c.ndSolicitations);
+            assertThat(icmp.get(5, TimeUnit.SECONDS)).as("no connection: the engine counts and ignores them")
+                    .isEqualTo(2);
         }
     }
 
