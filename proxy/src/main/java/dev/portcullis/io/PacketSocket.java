@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class PacketSocket implements FrameSink, AutoCloseable {
     // <linux/if_packet.h>
-    static final int SOL_PACKET = 263, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10,
+    static final int SOL_PACKET = 263, PACKET_ADD_MEMBERSHIP = 1, PACKET_MR_MULTICAST = 0, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10,
             PACKET_FANOUT = 18, PACKET_IGNORE_OUTGOING = 23, TPACKET_V3 = 2;
     static final int PACKET_FANOUT_HASH = 0, PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
     /** tp_status / block_status bits. */
@@ -257,6 +257,30 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         kernelPackets += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 0));
         kernelDrops += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 4));
         kernelFreezeQueueCount += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 8));
+    }
+
+    /**
+     * Adds a link-layer multicast address to the interface's filter for as long as the socket lives
+     * (PACKET_ADD_MEMBERSHIP): a NIC drops multicast frames it was not told about, so the neighbour
+     * solicitations for an IPv6 VIP, sent to its solicited-node group (RFC 4861 §7.2.2, 33:33:ff:xx:xx:xx per
+     * RFC 2464 §7), would never reach the ring on real hardware.
+     */
+    public void joinMulticast(long mac) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mreq = a.allocate(16, 4); // packet_mreq: ifindex, type (u16), alen (u16), address[8]
+            mreq.set(JAVA_INT, 0, ifindex);
+            mreq.set(JAVA_SHORT, 4, (short) PACKET_MR_MULTICAST);
+            mreq.set(JAVA_SHORT, 6, (short) 6);
+            for (int i = 0; i < 6; i++) {
+                mreq.set(JAVA_BYTE, 8 + i, (byte) (mac >>> (8 * (5 - i))));
+            }
+            Native.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP");
+        }
+    }
+
+    /** The Ethernet address of the solicited-node multicast group of an IPv6 address (RFC 4291 §2.7.1). */
+    public static long solicitedNodeMac(long lo) {
+        return 0x3333_ff00_0000L | (lo & 0xff_ffffL);
     }
 
     /** Reads and clears the socket's pending error (SO_ERROR); 0 when none. */

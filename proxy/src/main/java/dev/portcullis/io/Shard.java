@@ -103,6 +103,7 @@ public final class Shard implements AutoCloseable {
                     // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
                     shard.registration.submit(EpollIoOps.EPOLLIN);
                     if (options.answerNeighbours()) {
+                        shard.joinSolicitedNodeGroups();
                         shard.announce();
                     }
                     shard.armTimer();
@@ -134,7 +135,7 @@ public final class Shard implements AutoCloseable {
         try {
             socket.readStatistics();
         } catch (IOException e) {
-            counters.engineErrors++;
+            counters.setupErrors++;
         }
         into.copyFrom(counters);
         into.copySocket(socket);
@@ -289,6 +290,18 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** Solicitations for a VIP6 go to its solicited-node group: let them through the NIC's multicast filter. */
+    private void joinSolicitedNodeGroups() {
+        long[] v6 = options.vip6();
+        for (int i = 0; i < v6.length; i += 2) {
+            try {
+                socket.joinMulticast(PacketSocket.solicitedNodeMac(v6[i + 1]));
+            } catch (IOException e) {
+                counters.setupErrors++;
+            }
+        }
+    }
+
     /** Gratuitous ARP (RFC 5227 §3) and unsolicited NA (RFC 4861 §7.2.6) for every VIP, so neighbours learn us. */
     void announce() {
         for (int ip : options.vip4()) {
@@ -357,7 +370,7 @@ public final class Shard implements AutoCloseable {
         try {
             counters.lastSocketErrno = socket.takeError();
         } catch (IOException e) {
-            counters.engineErrors++;
+            counters.setupErrors++;
         }
     }
 

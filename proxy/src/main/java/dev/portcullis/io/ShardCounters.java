@@ -17,6 +17,8 @@ public final class ShardCounters {
     public long rxBusyNs;
     /** EPOLLERR on the ring's fd (e.g. the interface went down) and the errno last read with SO_ERROR. */
     public long socketErrors, lastSocketErrno;
+    /** Socket calls that failed outside the packet path (multicast join, statistics, SO_ERROR). */
+    public long setupErrors;
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
@@ -31,7 +33,7 @@ public final class ShardCounters {
         ndAdvertisements = o.ndAdvertisements; announcementsSent = o.announcementsSent;
         txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
         engineErrors = o.engineErrors; rxBusyNs = o.rxBusyNs;
-        socketErrors = o.socketErrors; lastSocketErrno = o.lastSocketErrno;
+        socketErrors = o.socketErrors; lastSocketErrno = o.lastSocketErrno; setupErrors = o.setupErrors;
     }
 
     void copySocket(PacketSocket s) {

@@ -187,6 +187,9 @@ class ShardNetnsTest {
             assertThat(net.exec(client, "ip", "-6", "neigh", "show", VIP6).out())
                     .contains(NetNs.macString(socket.mac()));
             assertThat(app.served).hasSize(2);
+            assertThat(net.exec(proxy, "ip", "maddr", "show", "dev", link.b()).out())
+                    .as("the VIP6's solicited-node group is in the interface's multicast filter")
+                    .contains("33:33:ff:00:01:00");
             assertThat(app.loop.inEventLoop(app.thread)).as("engine and app run on the shard's loop").isTrue();
             Thread.sleep(100);
             ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
