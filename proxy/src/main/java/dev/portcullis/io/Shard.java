@@ -12,6 +12,7 @@ import dev.portcullis.wire.ParsedFrame;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
@@ -102,6 +103,7 @@ public final class Shard implements AutoCloseable {
                     // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
                     shard.registration.submit(EpollIoOps.EPOLLIN);
                     if (options.answerNeighbours()) {
+                        shard.joinSolicitedNodeGroups();
                         shard.announce();
                     }
                     shard.armTimer();
@@ -133,7 +135,7 @@ public final class Shard implements AutoCloseable {
         try {
             socket.readStatistics();
         } catch (IOException e) {
-            counters.engineErrors++;
+            counters.setupErrors++;
         }
         into.copyFrom(counters);
         into.copySocket(socket);
@@ -158,6 +160,7 @@ public final class Shard implements AutoCloseable {
         nowNs = System.nanoTime();
         wallSeconds = System.currentTimeMillis() / 1000;
         socket.readBlocks(rx, options.maxBlocksPerWake());
+        counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
         // relay's frames of the same iteration share the sendmmsg
         armTimer();
@@ -287,6 +290,18 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** Solicitations for a VIP6 go to its solicited-node group: let them through the NIC's multicast filter. */
+    private void joinSolicitedNodeGroups() {
+        long[] v6 = options.vip6();
+        for (int i = 0; i < v6.length; i += 2) {
+            try {
+                socket.joinMulticast(PacketSocket.solicitedNodeMac(v6[i + 1]));
+            } catch (IOException e) {
+                counters.setupErrors++;
+            }
+        }
+    }
+
     /** Gratuitous ARP (RFC 5227 §3) and unsolicited NA (RFC 4861 §7.2.6) for every VIP, so neighbours learn us. */
     void announce() {
         for (int ip : options.vip4()) {
@@ -348,6 +363,31 @@ public final class Shard implements AutoCloseable {
             socket.flush();
         }
         armTimer(); // relay calls into the engine may have moved its deadline
+    }
+
+    void onSocketError() {
+        counters.socketErrors++;
+        try {
+            counters.lastSocketErrno = socket.takeError();
+        } catch (IOException e) {
+            counters.setupErrors++;
+        }
+    }
+
+    /**
+     * Called by code about to drive the engine on this loop outside a ring wake-up (the relay, before
+     * {@code write}/{@code read}/{@code close}): the engine's clock is the one of its last {@code onFrame} or
+     * {@code onTimer}, so this passes it the current time (through {@code onTimer}, which also fires what is
+     * due) and segments sent by the call carry fresh timestamps and timer deadlines.
+     */
+    public void beforeEngineCall() {
+        if (engine != null && !closed) {
+            try {
+                engine.onTimer(System.nanoTime(), System.currentTimeMillis() / 1000);
+            } catch (RuntimeException e) {
+                counters.engineErrors++;
+            }
+        }
     }
 
     /** Called by code that drove the engine on this loop outside a ring wake-up (the relay): re-arms the timer. */
@@ -442,6 +482,11 @@ public final class Shard implements AutoCloseable {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
+            if (event instanceof EpollIoEvent e && e.ops().contains(EpollIoOps.EPOLLERR)) {
+                // e.g. ENETDOWN when the interface goes down: level-triggered epoll would report it again and
+                // again until it is read, spinning the loop; reading SO_ERROR clears it
+                shard.onSocketError();
+            }
             shard.onReadable();
         }
 
