@@ -24,6 +24,8 @@ public final class BenchRun {
     private final String javaBin;
     private final String jar;
     private final long startNs = System.nanoTime();
+    /** How long the flood runs before the legit clients start (and after they stop). */
+    static final long LEAD_MS = 300;
     private int step;
     private Worker flood;
     private Worker legit;
@@ -159,6 +161,8 @@ public final class BenchRun {
         }
 
         result.put("generator", compareGenerators(logs));
+        resolvePortcullis();
+        result.put("portcullis_command", portcullisCmd == null ? null : String.join(" ", portcullisCmd));
         if (plan.generatorOnly()) {
             result.put("setups", List.of());
             result.put("throughput", List.of());
@@ -178,7 +182,7 @@ public final class BenchRun {
             Protection.Running running;
             progress(p.key + ": starting");
             try {
-                running = p.start(logs, plan.portcullis());
+                running = p.start(logs, portcullisCmd, portcullisWhyNot);
             } catch (Protection.NotRunnable e) {
                 s.put("measured", false);
                 s.put("reason", e.getMessage());
@@ -236,6 +240,33 @@ public final class BenchRun {
         System.out.println("\nwritten: " + plan.out().resolve("bench.json") + ", " + plan.out().resolve("bench.html"));
     }
 
+    private List<String> portcullisCmd;
+    private String portcullisWhyNot;
+
+    /**
+     * How Portcullis runs: its distribution's bin/portcullis when built; otherwise (unless --no-jar-fallback)
+     * dev.portcullis.Main from the benchmarks.jar the bench runs from, which holds the proxy and its dependencies.
+     */
+    private void resolvePortcullis() {
+        if (Files.isExecutable(plan.portcullis())) {
+            portcullisCmd = List.of(plan.portcullis().toString());
+            return;
+        }
+        boolean hasMain;
+        try {
+            Class.forName("dev.portcullis.Main", false, BenchRun.class.getClassLoader());
+            hasMain = true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            hasMain = false;
+        }
+        if (hasMain && plan.jarFallback()) {
+            portcullisCmd = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", jar, "dev.portcullis.Main");
+            return;
+        }
+        portcullisWhyNot = "no Portcullis distribution at " + plan.portcullis()
+                + (hasMain ? "" : " and no dev.portcullis.Main in " + jar) + " (build: ./mvn25 -B -q -pl proxy package -DskipTests)";
+    }
+
     /** One measurement: legit clients for the point's time with (rate &gt;= 0) or without (-1) the flood. */
     private Map<String, Object> point(Protection.Running r, long rate) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -246,14 +277,18 @@ public final class BenchRun {
         long sa0 = Topology.synAcksSeen();
         double cpu0 = CpuStat.busySeconds();
         long t0 = System.nanoTime();
-        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + secs);
         Map<String, Object> fr = null;
         if (rate >= 0) {
             long bound = rate > 0 ? (long) Math.ceil(rate * secs * 1.01) : 40_000_000L;
             flood.send("--dst " + r.targetIp() + " --rate " + rate + " --seconds " + secs + " --count " + bound
                     + " --mix " + plan.mix() + " --profile " + plan.profile());
-            fr = flood.await(secs + 30);
+            // The legit clients start once the flood is on and stop before it ends: every request they make
+            // meets the flood.
+            sleep(LEAD_MS);
         }
+        double legitSecs = rate >= 0 ? Math.max(0.5, secs - 2 * LEAD_MS / 1000.0) : secs;
+        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + legitSecs);
+        if (rate >= 0) fr = flood.await(secs + 30);
         double wall = (System.nanoTime() - t0) / 1e9;
         long sa1 = Topology.synAcksSeen();
         double cpu1 = CpuStat.busySeconds();
@@ -429,7 +464,7 @@ public final class BenchRun {
                 Path conf = logs.resolve("portcullis-impaired.conf");
                 Files.writeString(conf, Protection.portcullisConfig(Topology.H2, Topology.VIP_I, 9092));
                 second = Bg.start("portcullis-impaired", logs.resolve("portcullis-impaired.log"),
-                        List.of("ip", "netns", "exec", Topology.HOST, plan.portcullis().toString(), "--config", conf.toString()));
+                        Protection.portcullisCommand(portcullisCmd, conf));
                 target = Topology.VIP_I;
             }
             if (!Services.probe(Topology.ICLI, target, Services.IPERF, 20)) {
