@@ -92,9 +92,10 @@ public final class BenchRun {
     static String classpath() {
         try {
             Path here = Path.of(BenchRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (Files.isRegularFile(here)) return here.toString();
+            // target/benchmarks.jar itself, or next to target/classes or the module's thin jar (failsafe runs those)
             Path shaded = here.getParent().resolve("benchmarks.jar");
             if (Files.isRegularFile(shaded)) return shaded.toString();
+            if (Files.isRegularFile(here)) return here.toString();
         } catch (java.net.URISyntaxException | RuntimeException e) {
             // fall through
         }
