@@ -477,11 +477,25 @@ public final class BenchRun {
             t.put("measured", true);
             t.put("mbit_s", r[0]);
             t.put("retransmits", r[1]);
+            progress(path + ": byte-exact transfer of " + Svg.human(plan.exactBytes()) + "B each way through the bridge");
+            t.put("exact_transfer", exactTransfer(target, logs));
         } finally {
             if (second != null) second.stop();
             t.put("bridge", ImpairBridgeProcess.stopAndCount(bridge));
         }
         return t;
+    }
+
+    /** ExactTransfer's client in the impaired namespace: plan.exactBytes() each way at once, every byte checked. */
+    private Object exactTransfer(String target, Path logs) throws IOException {
+        Sh.Out o = Sh.exec(Sh.withNs(Topology.ICLI, javaBin, "-XX:+UseSerialGC", "-cp", jar, ExactTransfer.class.getName(),
+                "--target", target + ":" + Services.EXACT, "--bytes", Long.toString(plan.exactBytes()), "--seed", "7",
+                "--timeout-s", "150"), null, 180);
+        Files.writeString(logs.resolve("exact-client-" + target + ".log"), o.stdout() + o.stderr());
+        for (String line : o.stdout().split("\n")) {
+            if (line.startsWith("RESULT ")) return Json.parse(line.substring(7));
+        }
+        return Map.of("ok", false, "error", "no result (exit " + o.code() + "): " + o.stderr().strip());
     }
 
     static void sleep(long ms) {
