@@ -1,0 +1,87 @@
+package dev.portcullis;
+
+import dev.portcullis.config.ConfigError;
+import dev.portcullis.config.Settings;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/**
+ * {@code portcullis --config FILE [--check]}. Exit codes: 0 done (--check: the file is valid), 1 cannot run
+ * (capabilities, interface, ports), 2 bad command line or configuration (one line on stderr naming the key).
+ * SIGTERM / SIGINT: stop accepting, let open connections finish for the grace period, reset the rest, remove
+ * the nft rule, close the rings.
+ */
+public final class Main {
+    static final String USAGE = "usage: portcullis --config FILE [--check]";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            System.out.flush();
+            System.err.flush();
+            System.exit(code);
+        }
+        // < 0: running; the shutdown hook ends the process
+    }
+
+    /** Returns the exit code, or -1 when the proxy was started and runs until the JVM is asked to stop. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = null;
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("portcullis: --config needs a file; " + USAGE);
+                        return 2;
+                    }
+                    config = Path.of(args[++i]);
+                }
+                case "--check" -> check = true;
+                case "--help", "-h" -> {
+                    out.println(USAGE);
+                    out.println("  --config FILE  the HOCON configuration (every key: reference.conf in the jar)");
+                    out.println("  --check        validate the configuration and exit (0 valid, 2 not)");
+                    return 0;
+                }
+                default -> {
+                    err.println("portcullis: unknown argument '" + args[i] + "'; " + USAGE);
+                    return 2;
+                }
+            }
+        }
+        if (config == null) {
+            err.println("portcullis: no configuration given; " + USAGE);
+            return 2;
+        }
+        Settings settings;
+        try {
+            settings = Settings.load(config);
+        } catch (ConfigError e) {
+            err.println(e.getMessage());
+            return 2;
+        }
+        if (check) {
+            out.println("portcullis: " + config + " is valid: " + settings.vips().size() + " VIP(s), "
+                    + settings.listeners().size() + " listener(s), " + settings.pools().size() + " pool(s), "
+                    + settings.shards() + " shard(s)");
+            return 0;
+        }
+        String missing = Capabilities.ofThisProcess().missing(settings.installNftRule());
+        if (missing != null) {
+            err.println(missing);
+            return 1;
+        }
+        try {
+            Portcullis p = Portcullis.start(settings);
+            Runtime.getRuntime().addShutdownHook(new Thread(p::stop, "portcullis-shutdown"));
+            return -1;
+        } catch (Portcullis.StartFailure e) {
+            err.println("portcullis: " + e.getMessage());
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,4 @@
+package dev.portcullis.relay;
+
+/** Where the connections to one protected port go. */
+public record Route(int port, BackendPool pool, ProxyMode proxyMode) {}
