@@ -49,7 +49,7 @@ final class Portcullis {
         this.settings = settings;
         this.pools = pools(settings);
         this.routes = routes(settings, pools);
-        this.shards = new Shards(settings, routes, metrics);
+        this.shards = new Shards(settings, routes, pools.values(), metrics);
     }
 
     static Portcullis start(Settings settings) throws StartFailure {

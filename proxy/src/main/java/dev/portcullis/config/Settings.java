@@ -208,8 +208,8 @@ public final class Settings {
 
         Duration msl = r.duration("tcp.msl", Duration.ofMillis(1), Duration.ofMinutes(5));
         Duration delayedAck = r.duration("tcp.delayed-ack", Duration.ZERO, Duration.ofMillis(500));
-        int rcv = (int) r.bytes("tcp.receive-buffer", 1024, 1L << 30);
-        int snd = (int) r.bytes("tcp.send-buffer", 1024, 1L << 30);
+        int rcv = (int) r.bytes("tcp.receive-buffer", 4096, 1L << 30);
+        int snd = (int) r.bytes("tcp.send-buffer", 4096, 1L << 30);
         long budget = r.bytes("tcp.memory-budget", 64 * 1024, Long.MAX_VALUE);
         int maxConn = r.intIn("tcp.max-connections", 1, 1 << 26, "a connection count from 1 to 67108864");
         Duration idle = r.duration("tcp.idle-timeout", Duration.ofSeconds(1), Duration.ofDays(7));

@@ -29,6 +29,8 @@ public final class PortcullisMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final List<ShardPublisher> shards = new ArrayList<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    /** Micrometer holds a function meter's state object weakly: these keep the suppliers alive. */
+    private final List<Object> stateObjects = new ArrayList<>();
 
     public PortcullisMetrics() {
         new ClassLoaderMetrics().bindTo(registry);
@@ -100,6 +102,7 @@ public final class PortcullisMetrics implements AutoCloseable {
     public void registerBackend(String pool, String backend, LongSupplier connectFailures, LongSupplier resets,
                                 IntSupplier activeConnections, BooleanSupplier up) {
         Tags t = Tags.of("pool", pool, "backend", backend);
+        stateObjects.addAll(List.of(connectFailures, resets, activeConnections, up));
         FunctionCounter.builder("portcullis.backend.connect.failures", connectFailures, LongSupplier::getAsLong)
                 .description("failed connects to the backend").tags(t).register(registry);
         FunctionCounter.builder("portcullis.backend.resets", resets, LongSupplier::getAsLong)

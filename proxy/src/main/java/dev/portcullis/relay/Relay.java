@@ -1,5 +1,6 @@
 package dev.portcullis.relay;
 
+import dev.portcullis.tcp.ConnectionEvents;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.AdaptiveRecvByteBufAllocator;
@@ -23,7 +24,7 @@ import java.util.function.LongSupplier;
  * channel on the same event loop. The engine's {@code ConnectionEvents} land here ({@link #onAcceptable},
  * {@link #onReadable}, ...); every method runs on the shard's thread.
  */
-public class Relay {
+public class Relay implements ConnectionEvents {
     private static final Logger log = LoggerFactory.getLogger(Relay.class);
     /** Backend channels stop taking client bytes above 64 KiB queued (then the engine's window closes). */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
@@ -63,6 +64,7 @@ public class Relay {
     // ---- ConnectionEvents ----
 
     /** Takes every waiting connection from the accept queue and starts its backend connect. */
+    @Override
     public void onAcceptable() {
         long id;
         while ((id = engine.accept()) >= 0) {
@@ -85,22 +87,26 @@ public class Relay {
         }
     }
 
+    @Override
     public void onReadable(long id) {
         RelaySession s = sessions.get(id);
         if (s != null) s.pumpToBackend();
     }
 
+    @Override
     public void onWritable(long id) {
         RelaySession s = sessions.get(id);
         if (s != null) s.drainToClient();
     }
 
     /** The client's FIN: read what is left, then shut the backend's output (in pumpToBackend on EOF). */
+    @Override
     public void onPeerFin(long id) {
         RelaySession s = sessions.get(id);
         if (s != null) s.pumpToBackend();
     }
 
+    @Override
     public void onClosed(long id, int reason) {
         RelaySession s = sessions.get(id);
         if (s != null) s.engineClosed();

@@ -1,0 +1,71 @@
+package dev.portcullis.relay;
+
+import dev.portcullis.tcp.ConnectionInfo;
+import dev.portcullis.tcp.TcpEngine;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * {@link EngineConnections} over the shard's {@link TcpEngine}. After every call that can move the engine's next
+ * deadline or queue frames, {@code afterCall} runs (the shard re-arms its timer: the relay drives the engine
+ * outside a ring wake-up).
+ */
+public final class TcpEngineConnections implements EngineConnections {
+    private final TcpEngine engine;
+    private final Runnable afterCall;
+    private final ConnectionInfo info = new ConnectionInfo();
+
+    public TcpEngineConnections(TcpEngine engine, Runnable afterCall) {
+        this.engine = engine;
+        this.afterCall = afterCall;
+    }
+
+    @Override
+    public long accept() {
+        return engine.accept();
+    }
+
+    @Override
+    public int read(long id, MemorySegment dst, long off, int len) {
+        int n = engine.read(id, dst, off, len); // may send a window update
+        afterCall.run();
+        return n;
+    }
+
+    @Override
+    public int write(long id, MemorySegment src, long off, int len) {
+        int n = engine.write(id, src, off, len); // may send data, arms the RTO
+        afterCall.run();
+        return n;
+    }
+
+    @Override
+    public void shutdownOutput(long id) {
+        engine.shutdownOutput(id);
+        afterCall.run();
+    }
+
+    @Override
+    public void close(long id) {
+        engine.close(id);
+        afterCall.run();
+    }
+
+    @Override
+    public void abort(long id) {
+        engine.abort(id);
+        afterCall.run();
+    }
+
+    @Override
+    public boolean endpoints(long id, Endpoints out) {
+        if (engine.info(id, info) == null) return false;
+        out.clientHi = info.remoteHi;
+        out.clientLo = info.remoteLo;
+        out.clientPort = info.remotePort;
+        out.localHi = info.localHi;
+        out.localLo = info.localLo;
+        out.localPort = info.localPort;
+        return true;
+    }
+}
