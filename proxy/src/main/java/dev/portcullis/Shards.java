@@ -128,7 +128,9 @@ final class Shards {
                     // on the loop: the engine, then the relay that receives its events
                     Forward events = new Forward();
                     p.engine = new TcpEngine(cfg, new CookieCodec(secret), sink, events);
-                    p.relay = new Relay(p.loop, new TcpEngineConnections(p.engine, () -> { if (p.shard != null) p.shard.afterEngineCall(); }),
+                    p.relay = new Relay(p.loop, new TcpEngineConnections(p.engine,
+                            () -> { if (p.shard != null) p.shard.beforeEngineCall(); },
+                            () -> { if (p.shard != null) p.shard.afterEngineCall(); }),
                             routes, p.relayCounters, System::nanoTime);
                     events.to = p.relay;
                     return p.engine;
