@@ -40,7 +40,8 @@ final class Receiver {
         // first: the sequence number (RFC 9293 §3.10.7.4 table)
         if (!acceptable(c, f.seq, segLen, f.payloadLength)) {
             core.ctr.dropsNotAcceptable++;
-            if (!rst) rateLimitedAck(c);
+            if (syn && !rst) challengeAck(c);   // RFC 5961 §4.2: a SYN is challenged whatever its sequence number
+            else if (!rst) rateLimitedAck(c);
             return;
         }
         c.lastActivityNs = core.nowNs;

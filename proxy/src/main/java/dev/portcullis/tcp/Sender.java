@@ -247,8 +247,15 @@ final class Sender {
             if (c.cwnd - pipe(c) < c.mss) return;
             long lb = lostBoundary(c);
             long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
-            if (h >= lb || h >= c.sndMaxPos()) return; // NextSeg rule 1 found nothing: new data next
-            long end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());
+            long fack = c.sacked.highest(c.sndUnaPos);
+            long end;
+            if (h < lb && h < c.sndMaxPos()) {
+                end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());   // NextSeg rule 1: lost
+            } else if (h < fack && !canSendNew(c)) {
+                end = Math.min(c.sacked.nextCovered(h), c.sndMaxPos());              // rule 3: no new data
+            } else {
+                return;                                                              // rule 2: new data next
+            }
             int len = (int) Math.min(payloadRoom(c), end - h);
             if (len <= 0) return;
             transmit(c, c.sndSeq(h), ACK, h, len);
@@ -256,6 +263,12 @@ final class Sender {
             c.retransmits++;
             c.highRxtPos = h + len;
         }
+    }
+
+    /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
+    private static boolean canSendNew(Connection c) {
+        long nxt = c.sndPos(c.sndMax);
+        return c.sndEndPos > nxt && c.sndUnaPos + c.sndWnd > nxt;
     }
 
     // ---------------------------------------------------------------- acknowledgments
