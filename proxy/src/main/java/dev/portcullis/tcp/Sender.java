@@ -4,6 +4,8 @@ import dev.portcullis.wire.OutSegment;
 import dev.portcullis.wire.ParsedFrame;
 
 import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.CWR;
+import static dev.portcullis.wire.TcpFlags.ECE;
 import static dev.portcullis.wire.TcpFlags.FIN;
 import static dev.portcullis.wire.TcpFlags.PSH;
 import static dev.portcullis.wire.TcpFlags.RST;
@@ -43,6 +45,7 @@ final class Sender {
     void transmit(Connection c, int seq, int flags, long pos, int len) {
         OutSegment s = core.out.on(c);
         s.seq = seq;
+        if (c.ecnOn && c.ceSeen && (flags & ACK) != 0) flags |= ECE; // RFC 3168 §6.1.3: echo CE until CWR
         s.flags = flags;
         if ((flags & ACK) != 0) s.ack = c.rcvNxt;
         s.window = core.receiver.windowField(c);
@@ -167,6 +170,13 @@ final class Sender {
                 boolean last = len == unsent;
                 boolean fin = last && c.finQueued;
                 int flags = ACK | (last ? PSH : 0) | (fin ? FIN : 0);
+                if (c.ecnOn && !retransmission) {
+                    core.out.ect = true;            // RFC 3168 §6.1.5: ECT on new data only, never on retransmissions
+                    if (c.cwrPending) {
+                        flags |= CWR;               // §6.1.2: tell the receiver we reduced
+                        c.cwrPending = false;
+                    }
+                }
                 transmit(c, c.sndNxt, flags, nxt, (int) len);
                 if (retransmission) {
                     core.ctr.retransmits++;
@@ -277,6 +287,14 @@ final class Sender {
     void onAck(Connection c, ParsedFrame f) {
         int ack = f.ack;
         long wnd = (long) (f.window & 0xffff) << c.sndWs;
+        if (c.ecnOn && (f.flags & ECE) != 0 && Seq.gt(ack, c.ecnRecoverSeq) && !c.inRecovery) {
+            // RFC 3168 §6.1.2: respond to congestion as to a loss, at most once per window of data
+            Cubic.onCongestion(c);
+            c.cwnd = c.ssthresh;
+            c.cwrPending = true;
+            c.ecnRecoverSeq = c.sndMax;
+            core.ctr.ecnCwndReductions++;
+        }
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
