@@ -111,7 +111,9 @@ public final class Shard implements AutoCloseable {
                         shard.armTimer();
                         started.complete(shard);
                     } catch (Throwable t) {
-                        shard.registration.cancel();
+                        if (shard.registration != null) {
+                            shard.registration.cancel();
+                        }
                         shard.closeQuietly();
                         started.completeExceptionally(t);
                     }
