@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 
 import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
 
 /**
  * One client connection of the engine bridged to one backend channel. Everything runs on the shard's event loop
@@ -81,20 +82,41 @@ final class RelaySession {
             return;
         }
         backend = route.pool().backends().get(i);
+        InetSocketAddress address = backend.address();
+        if (address.isUnresolved()) {
+            // a host name: looked up off the shard's thread (a lookup may block for seconds), then back on it
+            relay.resolve(address, resolved -> {
+                if (finished) return;
+                if (resolved == null) {
+                    failedAttempt(new java.net.UnknownHostException(address.getHostString()));
+                } else {
+                    connect(resolved);
+                }
+            });
+            return;
+        }
+        connect(address);
+    }
+
+    private void connect(InetSocketAddress address) {
         Bootstrap b = relay.bootstrap;
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, route.pool().connectTimeout().toMillis()));
         b.handler(new BackendHandler());
-        ChannelFuture f = b.connect(backend.address());
+        ChannelFuture f = b.connect(address);
         f.addListener((ChannelFutureListener) this::connected);
+    }
+
+    private void failedAttempt(Throwable cause) {
+        backend.connectFailed(relay.nanoTime(), route.pool().retryAfterNs());
+        counters.connectFailures++;
+        relay.connectFailed(backend, cause);
+        if (finished) return; // the client went away meanwhile
+        tryNext();
     }
 
     private void connected(ChannelFuture f) {
         if (!f.isSuccess()) {
-            backend.connectFailed(relay.nanoTime(), route.pool().retryAfterNs());
-            counters.connectFailures++;
-            relay.connectFailed(backend, f.cause());
-            if (finished) return; // the client went away meanwhile
-            tryNext();
+            failedAttempt(f.cause());
             return;
         }
         backend.connected();

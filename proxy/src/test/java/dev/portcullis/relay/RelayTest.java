@@ -179,11 +179,21 @@ class RelayTest {
         on(() -> { probe.probeDown(); return null; });
         Thread.sleep(200);
         assertThat(b.isMarkedDown()).as("still nothing listening").isTrue();
-        try (TestBackend back = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
+        try (TestBackend _ = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
             on(() -> { probe.probeDown(); return null; });
             until(() -> !b.isMarkedDown(), "the probe to mark it up");
         }
         probe.close();
+    }
+
+    @Test
+    void host_names_are_resolved_off_the_loop_and_unknown_ones_fail_over() throws Exception {
+        TestBackend b = backend("named");
+        BackendPool p = pool(Balance.ROUND_ROBIN, InetSocketAddress.createUnresolved("no-such-host.invalid", 80),
+                InetSocketAddress.createUnresolved("localhost", b.port()));
+        relay(p, ProxyMode.NONE);
+        assertThat(exchange(v4(198, 51, 100, 1), "NAME\n")).isEqualTo("NAME named\n");
+        assertThat(p.backends().get(0).connectFailures()).isEqualTo(1);
     }
 
     @Test

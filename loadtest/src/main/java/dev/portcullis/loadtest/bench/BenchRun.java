@@ -24,6 +24,8 @@ public final class BenchRun {
     private final String javaBin;
     private final String jar;
     private final long startNs = System.nanoTime();
+    /** How long the flood runs before the legit clients start (and after they stop). */
+    static final long LEAD_MS = 300;
     private int step;
     private Worker flood;
     private Worker legit;
@@ -90,9 +92,10 @@ public final class BenchRun {
     static String classpath() {
         try {
             Path here = Path.of(BenchRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (Files.isRegularFile(here)) return here.toString();
+            // target/benchmarks.jar itself, or next to target/classes or the module's thin jar (failsafe runs those)
             Path shaded = here.getParent().resolve("benchmarks.jar");
             if (Files.isRegularFile(shaded)) return shaded.toString();
+            if (Files.isRegularFile(here)) return here.toString();
         } catch (java.net.URISyntaxException | RuntimeException e) {
             // fall through
         }
@@ -159,6 +162,8 @@ public final class BenchRun {
         }
 
         result.put("generator", compareGenerators(logs));
+        resolvePortcullis();
+        result.put("portcullis_command", portcullisCmd == null ? null : String.join(" ", portcullisCmd));
         if (plan.generatorOnly()) {
             result.put("setups", List.of());
             result.put("throughput", List.of());
@@ -178,7 +183,7 @@ public final class BenchRun {
             Protection.Running running;
             progress(p.key + ": starting");
             try {
-                running = p.start(logs, plan.portcullis());
+                running = p.start(logs, portcullisCmd, portcullisWhyNot);
             } catch (Protection.NotRunnable e) {
                 s.put("measured", false);
                 s.put("reason", e.getMessage());
@@ -204,19 +209,24 @@ public final class BenchRun {
                 for (long rate : plan.rates()) {
                     step++;
                     progress(p.key + ": flood " + (rate == Plan.MAX ? "max" : rate + " pps"));
-                    points.add(point(running, rate));
+                    try {
+                        points.add(point(running, rate));
+                    } catch (IOException e) {
+                        // A point that cannot be measured is reported as such; the run goes on.
+                        s.put("errors", (s.get("errors") == null ? "" : s.get("errors") + "; ") + e.getMessage());
+                    }
                 }
                 if (p == Protection.COOKIES2 || p == Protection.PORTCULLIS) {
                     String path = p == Protection.PORTCULLIS ? "portcullis" : "haproxy";
                     for (int loss : plan.lossPercents()) {
                         step++;
                         progress(path + ": iperf3, loss " + loss + " %");
-                        throughput.add(iperf(path, running.targetIp(), loss));
+                        throughput.add(failSoft(path, "loss " + loss + " %", () -> iperf(path, running.targetIp(), loss)));
                     }
                     if (plan.impairment()) {
                         step++;
                         progress(path + ": iperf3 through the impairment bridge");
-                        throughput.add(impaired(path, p, logs));
+                        throughput.add(failSoft(path, "impaired", () -> impaired(path, p, logs)));
                     }
                 }
             } finally {
@@ -236,6 +246,33 @@ public final class BenchRun {
         System.out.println("\nwritten: " + plan.out().resolve("bench.json") + ", " + plan.out().resolve("bench.html"));
     }
 
+    private List<String> portcullisCmd;
+    private String portcullisWhyNot;
+
+    /**
+     * How Portcullis runs: its distribution's bin/portcullis when built; otherwise (unless --no-jar-fallback)
+     * dev.portcullis.Main from the benchmarks.jar the bench runs from, which holds the proxy and its dependencies.
+     */
+    private void resolvePortcullis() {
+        if (Files.isExecutable(plan.portcullis())) {
+            portcullisCmd = List.of(plan.portcullis().toString());
+            return;
+        }
+        boolean hasMain;
+        try {
+            Class.forName("dev.portcullis.Main", false, BenchRun.class.getClassLoader());
+            hasMain = true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            hasMain = false;
+        }
+        if (hasMain && plan.jarFallback()) {
+            portcullisCmd = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", jar, "dev.portcullis.Main");
+            return;
+        }
+        portcullisWhyNot = "no Portcullis distribution at " + plan.portcullis()
+                + (hasMain ? "" : " and no dev.portcullis.Main in " + jar) + " (build: ./mvn25 -B -q -pl proxy package -DskipTests)";
+    }
+
     /** One measurement: legit clients for the point's time with (rate &gt;= 0) or without (-1) the flood. */
     private Map<String, Object> point(Protection.Running r, long rate) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -246,18 +283,30 @@ public final class BenchRun {
         long sa0 = Topology.synAcksSeen();
         double cpu0 = CpuStat.busySeconds();
         long t0 = System.nanoTime();
-        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + secs);
         Map<String, Object> fr = null;
         if (rate >= 0) {
             long bound = rate > 0 ? (long) Math.ceil(rate * secs * 1.01) : 40_000_000L;
             flood.send("--dst " + r.targetIp() + " --rate " + rate + " --seconds " + secs + " --count " + bound
                     + " --mix " + plan.mix() + " --profile " + plan.profile());
-            fr = flood.await(secs + 30);
+            // The legit clients start once the flood is on and stop before it ends: every request they make
+            // meets the flood.
+            sleep(LEAD_MS);
+        }
+        double legitSecs = rate >= 0 ? Math.max(0.5, secs - 2 * LEAD_MS / 1000.0) : secs;
+        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + legitSecs);
+        IOException floodErr = null;
+        if (rate >= 0) {
+            try {
+                fr = flood.await(secs + 30);
+            } catch (IOException e) {
+                floodErr = e; // the legit result is still read below, so no stale line is left in its stream
+            }
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         long sa1 = Topology.synAcksSeen();
         double cpu1 = CpuStat.busySeconds();
         Map<String, Object> lr = legit.await(secs + 30);
+        if (floodErr != null) throw floodErr;
         if (fr == null) {
             wall = (System.nanoTime() - t0) / 1e9;
             sa1 = Topology.synAcksSeen();
@@ -307,6 +356,11 @@ public final class BenchRun {
             int rounds = plan.quick() ? 2 : 3;
             List<Object> tr = new ArrayList<>(), jr = new ArrayList<>();
             double bestT = 0, bestJ = 0;
+            // Warm the JIT first, so round 1 compares compiled code with trafgen.
+            progress("generator: warming up");
+            flood.send("--dst " + Topology.HOST_IP + " --dport 9 --rate 0 --seconds 30 --count 300000"
+                    + " --mix syn=1 --profile linux --src random:0.0.0.0/0 --cpu 0");
+            flood.await(60);
             for (int round = 1; round <= rounds; round++) {
                 progress("generator: trafgen, " + n + " SYNs, round " + round + "/" + rounds);
                 long t0 = System.nanoTime();
@@ -360,6 +414,24 @@ public final class BenchRun {
         return m.find() ? Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) / 1e6 : Double.NaN;
     }
 
+    interface Measurement {
+        Map<String, Object> run() throws IOException;
+    }
+
+    /** Runs one throughput measurement; a failure becomes a "not measured" row with the reason. */
+    private static Map<String, Object> failSoft(String path, String condition, Measurement m) {
+        try {
+            return m.run();
+        } catch (IOException | RuntimeException e) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("path", path);
+            t.put("condition", condition);
+            t.put("measured", false);
+            t.put("reason", "failed: " + e.getMessage());
+            return t;
+        }
+    }
+
     /** iperf3 through a proxy, with nftables dropping loss % of the test's segments both ways. */
     private Map<String, Object> iperf(String path, String target, int loss) throws IOException {
         Map<String, Object> t = new LinkedHashMap<>();
@@ -367,19 +439,20 @@ public final class BenchRun {
         t.put("condition", loss == 0 ? "clean" : "loss " + loss + " %");
         t.put("measured", true);
         if (loss > 0) {
-            Sh.runIn(Topology.HOST, """
-                    table netdev pcb_loss {
-                      chain in {
-                        type filter hook ingress device "%s" priority 0;
-                        tcp dport %d numgen random mod 100 < %d drop
-                      }
-                    }
-                    """.formatted(Topology.H0, Services.IPERF, loss), "nft", "-f", "-");
+            // Both directions lose segments on the client's side of the link: its egress (towards the proxy) and
+            // its ingress (from the proxy). Not on the host's ingress: Portcullis's packet socket sees frames
+            // before netdev ingress, so a drop there would hit HAProxy's path only. Segmentation offloads off on
+            // both ends, so a drop takes one MTU-sized segment, not a 64 KB GSO burst.
+            offloads(false);
             Sh.runIn(Topology.CLI, """
                     table netdev pcb_loss {
+                      chain out {
+                        type filter hook egress device "%1$s" priority 0;
+                        tcp dport %2$d numgen random mod 100 < %3$d drop
+                      }
                       chain in {
-                        type filter hook ingress device "%s" priority 0;
-                        tcp sport %d numgen random mod 100 < %d drop
+                        type filter hook ingress device "%1$s" priority 0;
+                        tcp sport %2$d numgen random mod 100 < %3$d drop
                       }
                     }
                     """.formatted(Topology.C0, Services.IPERF, loss), "nft", "-f", "-");
@@ -390,11 +463,17 @@ public final class BenchRun {
             t.put("retransmits", r[1]);
         } finally {
             if (loss > 0) {
-                Sh.quiet(Topology.HOST, "nft", "delete", "table", "netdev", "pcb_loss");
                 Sh.quiet(Topology.CLI, "nft", "delete", "table", "netdev", "pcb_loss");
+                offloads(true);
             }
         }
         return t;
+    }
+
+    private static void offloads(boolean on) {
+        String v = on ? "on" : "off";
+        Sh.quiet(Topology.CLI, "ethtool", "-K", Topology.C0, "tso", v, "gso", v);
+        Sh.quiet(Topology.HOST, "ethtool", "-K", Topology.H0, "tso", v, "gso", v);
     }
 
     /** {Mbit/s received, retransmits} of one iperf3 run from ns to target:5201. */
@@ -429,7 +508,7 @@ public final class BenchRun {
                 Path conf = logs.resolve("portcullis-impaired.conf");
                 Files.writeString(conf, Protection.portcullisConfig(Topology.H2, Topology.VIP_I, 9092));
                 second = Bg.start("portcullis-impaired", logs.resolve("portcullis-impaired.log"),
-                        List.of("ip", "netns", "exec", Topology.HOST, plan.portcullis().toString(), "--config", conf.toString()));
+                        Protection.portcullisCommand(portcullisCmd, conf));
                 target = Topology.VIP_I;
             }
             if (!Services.probe(Topology.ICLI, target, Services.IPERF, 20)) {
@@ -441,11 +520,25 @@ public final class BenchRun {
             t.put("measured", true);
             t.put("mbit_s", r[0]);
             t.put("retransmits", r[1]);
+            progress(path + ": byte-exact transfer of " + Svg.human(plan.exactBytes()) + "B each way through the bridge");
+            t.put("exact_transfer", exactTransfer(target, logs));
         } finally {
             if (second != null) second.stop();
             t.put("bridge", ImpairBridgeProcess.stopAndCount(bridge));
         }
         return t;
+    }
+
+    /** ExactTransfer's client in the impaired namespace: plan.exactBytes() each way at once, every byte checked. */
+    private Object exactTransfer(String target, Path logs) throws IOException {
+        Sh.Out o = Sh.exec(Sh.withNs(Topology.ICLI, javaBin, "-XX:+UseSerialGC", "-cp", jar, ExactTransfer.class.getName(),
+                "--target", target + ":" + Services.EXACT, "--bytes", Long.toString(plan.exactBytes()), "--seed", "7",
+                "--timeout-s", "150"), null, 180);
+        Files.writeString(logs.resolve("exact-client-" + target + ".log"), o.stdout() + o.stderr());
+        for (String line : o.stdout().split("\n")) {
+            if (line.startsWith("RESULT ")) return Json.parse(line.substring(7));
+        }
+        return Map.of("ok", false, "error", "no result (exit " + o.code() + "): " + o.stderr().strip());
     }
 
     static void sleep(long ms) {

@@ -9,7 +9,7 @@ import java.util.List;
 /** What one run measures: the quick mode (README demo, under 2 minutes) or the full one (under 10). */
 record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> setups, int clients, double intervalMs,
             double throughputSeconds, List<Integer> lossPercents, long generatorCount, boolean impairment,
-            String mix, String profile, Path out, Path portcullis, String commit, boolean generatorOnly) {
+            String mix, String profile, Path out, Path portcullis, String commit, boolean generatorOnly, boolean jarFallback, long exactBytes) {
 
     /** A rate of 0 means as fast as the generator can send. */
     static final long MAX = 0;
@@ -33,7 +33,8 @@ record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> se
                 a.str("mix", "syn=1"), a.str("profile", "mixed"),
                 Path.of(a.str("out", repo.resolve("loadtest/target/bench-" + stamp).toString())),
                 Path.of(a.str("portcullis", repo.resolve("proxy/target/portcullis-dist/bin/portcullis").toString())),
-                a.str("commit", "unknown"), a.flag("generator-only"));
+                a.str("commit", "unknown"), a.flag("generator-only"), !a.flag("no-jar-fallback"),
+                a.num("exact-bytes", quick ? 8_000_000 : 100_000_000));
     }
 
     /** Measurement steps, for the progress line. */

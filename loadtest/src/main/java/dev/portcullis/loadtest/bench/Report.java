@@ -92,6 +92,14 @@ final class Report {
             }
             out.add(String.format(Locale.ROOT, "%-11s %-56s %10s %11s", t.get("path"), t.get("condition"),
                     n1(d(t.get("mbit_s"))), n0(d(t.get("retransmits")))));
+            Map<String, Object> x = map(t.get("exact_transfer"));
+            if (!x.isEmpty()) {
+                out.add(String.format(Locale.ROOT, "%-11s   byte-exact, %s bytes each way at once: %s%s", "",
+                        n0(d(x.get("bytes_each_way"))), Boolean.TRUE.equals(x.get("ok"))
+                                ? String.format(Locale.ROOT, "OK (both sides checked every byte), %.1f s, %.1f Mbit/s each way",
+                                d(x.get("seconds")), d(x.get("mbit_s_each_way")))
+                                : "FAILED", Boolean.TRUE.equals(x.get("ok")) ? "" : " " + x));
+            }
         }
         return out;
     }
