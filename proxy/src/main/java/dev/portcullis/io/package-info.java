@@ -24,9 +24,9 @@
  *       GRO/TSO frames every slot must be 64 KB, so a 16 MiB ring would hold 256 frames, which a SYN flood fills
  *       in milliseconds; V3 packs SYNs densely (thousands per block) and wakes once per block under load. V3
  *       stays the default; a V2 ring would only pay off with GRO off and 2 KB slots (not implemented).</li>
- *   <li>An 802.1Q tag is seen only when the device moves it to metadata (rx-vlan-offload, and veth/software
- *       devices untag before the taps); the socket filter reads the EtherType at offset 12 and so does not pass
- *       frames whose tag stayed inline.</li>
+ *   <li>802.1Q: the device usually moves the tag to metadata (rx-vlan-offload; veth and software devices untag
+ *       before the taps) and the ring reports it in tp_vlan_tci; a single tag kept inline is also let through by
+ *       the socket filter and read by the parser. Replies carry the tag back. Q-in-Q (0x88a8) is not handled.</li>
  *   <li>TX frames go out through sendmmsg(2) with MSG_DONTWAIT: a full device queue drops and counts them (TCP
  *       retransmits). No PACKET_VNET_HDR: the engine sends frames no larger than the MTU with complete checksums.
  *       No TX ring: sendmmsg measured about 210k frames/s from one thread here (74-byte frames, 64 per call, into a

@@ -329,6 +329,39 @@ class ShardNetnsTest {
         }
     }
 
+    /**
+     * Two shards on two loops in one fanout group, as Main runs them: each connection must stay on one shard (its
+     * state lives there), so 20 sequential curls, each a new flow, must all be answered, and both shards serve.
+     */
+    @Test
+    void twoShardsInAFanoutGroupEachKeepTheirFlows() throws Exception {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        RingOptions ring = RingOptions.defaults().withFanoutGroup(777);
+        PacketSocket s1 = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), ring,
+                PacketSocketNetnsTest.vipFilter(80)));
+        PacketSocket s2 = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), ring,
+                PacketSocketNetnsTest.vipFilter(80)));
+        net.neighbour(client, link.a(), VIP, s1.mac());
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], false, 8);
+        TinyHttpApp a1 = new TinyHttpApp(), a2 = new TinyHttpApp();
+        try (Shard sh1 = startShard(s1, opts, a1); Shard sh2 = startShard(s2, opts, a2)) {
+            assertThat(sh1.eventLoop()).isNotSameAs(sh2.eventLoop());
+            int ok = 0;
+            for (int i = 0; i < 20; i++) {
+                NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "3",
+                        "http://" + VIP + ":80/");
+                ok += r.exit() == 0 && r.out().equals("hello\n") ? 1 : 0;
+            }
+            System.out.printf("fanout shards: %d of 20 answered; shard 1 served %d, shard 2 served %d%n", ok,
+                    a1.served.size(), a2.served.size());
+            assertThat(ok).isEqualTo(20);
+            assertThat(a1.served.size() + a2.served.size()).isEqualTo(20);
+            assertThat(a1.served).isNotEmpty();
+            assertThat(a2.served).isNotEmpty();
+        }
+    }
+
     @Test
     void gratuitousArpAtStartTeachesAClientThatAcceptsIt() throws Exception {
         net.sysctl(client, "net.ipv4.conf." + link.a() + ".arp_accept", "1");
