@@ -90,7 +90,7 @@ final class Portcullis {
         }
         shards.start();
         log.info("portcullis running: {} shard(s) on {}, VIPs {}, ports {}", settings.shards(), settings.interfaceName(),
-                settings.vips(), routes.keySet());
+                settings.vips().stream().map(java.net.InetAddress::getHostAddress).toList(), routes.keySet());
     }
 
     int adminPort() {

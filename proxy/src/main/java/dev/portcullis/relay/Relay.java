@@ -115,7 +115,7 @@ public class Relay implements ConnectionEvents {
     @Override
     public void onClosed(long id, int reason) {
         RelaySession s = sessions.get(id);
-        if (s != null) s.engineClosed();
+        if (s != null) s.engineClosed(reason);
     }
 
     // ---- lifecycle ----
@@ -151,6 +151,15 @@ public class Relay implements ConnectionEvents {
 
     void removed(RelaySession s) {
         sessions.remove(s.id);
+    }
+
+    void clientGone(long id, int reason, String state) {
+        if (log.isDebugEnabled()) log.debug("connection {} closed by the engine ({}) {}", Long.toHexString(id),
+                dev.portcullis.tcp.CloseReason.name(reason), state);
+    }
+
+    void backendFailed(Backend b, Object why) {
+        if (log.isDebugEnabled()) log.debug("backend {} failed a relayed connection: {}", b, String.valueOf(why));
     }
 
     void connectFailed(Backend b, Throwable cause) {

@@ -378,4 +378,33 @@ class RelayTest {
         assertThat(open.aborted).isTrue();
         until(() -> b.open.get() == 0, "the backend side to close");
     }
+
+    /** Many short connections at once: none may be reset. */
+    @Test
+    void three_thousand_short_connections_sixty_four_at_a_time() throws Exception {
+        TestBackend b = backend("churn");
+        relay(pool(Balance.ROUND_ROBIN, addr(b)), ProxyMode.NONE);
+        byte[] req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int done = 0, aborted = 0, port = 10000;
+        List<MemoryEngine.Conn> live = new ArrayList<>();
+        while (done < 3000) {
+            while (live.size() < 64) {
+                MemoryEngine.Conn c = connect(v4(198, 51, 100, 1 + port % 200), port++);
+                on(() -> engine.clientSend(c, req, 0, req.length));
+                live.add(c);
+            }
+            Thread.sleep(1);
+            List<MemoryEngine.Conn> now = new ArrayList<>(live);
+            for (MemoryEngine.Conn c : now) {
+                boolean end = on(() -> c.outputShut || c.aborted);
+                if (!end) continue;
+                if (c.aborted) aborted++;
+                else on(() -> { engine.clientRead(c, Integer.MAX_VALUE); engine.clientFin(c); return null; });
+                live.remove(c);
+                done++;
+            }
+        }
+        System.out.println("churn: " + done + " connections, " + aborted + " aborted, backend resets " + counters.backendResets);
+        assertThat(aborted).isZero();
+    }
 }
