@@ -281,7 +281,9 @@ public final class BenchRun {
         // Let the previous point's SYN-ACKs and TIME-WAITs settle.
         sleep(rate < 0 ? 200 : 1000);
         long sa0 = Topology.synAcksSeen();
-        double cpu0 = CpuStat.busySeconds();
+        double[] box0 = CpuStat.busyAndSoftirq();
+        double cpu0 = box0[0];
+        double def0 = defenderSeconds(r);
         long t0 = System.nanoTime();
         Map<String, Object> fr = null;
         if (rate >= 0) {
@@ -304,13 +306,17 @@ public final class BenchRun {
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         long sa1 = Topology.synAcksSeen();
-        double cpu1 = CpuStat.busySeconds();
+        double[] box1 = CpuStat.busyAndSoftirq();
+        double cpu1 = box1[0];
+        double def1 = defenderSeconds(r);
         Map<String, Object> lr = legit.await(secs + 30);
         if (floodErr != null) throw floodErr;
         if (fr == null) {
             wall = (System.nanoTime() - t0) / 1e9;
             sa1 = Topology.synAcksSeen();
-            cpu1 = CpuStat.busySeconds();
+            box1 = CpuStat.busyAndSoftirq();
+            cpu1 = box1[0];
+            def1 = defenderSeconds(r);
         }
         double floodSecs = fr != null ? (Double) fr.get("seconds") : wall;
         long synAcks = sa1 - sa0;
@@ -328,10 +334,21 @@ public final class BenchRun {
         m.put("legit_rps", lr.get("rps"));
         m.put("cpu_seconds", cpu);
         m.put("cpu_s_per_M_synacks", synAcks > 1000 ? cpu / (synAcks / 1e6) : null);
+        // The box is shared: how busy it was overall, its softirq share (the kernel's packet work), and the
+        // defending process's own CPU (HAProxy or Portcullis; SYN cookies of the kernel run in softirq instead).
+        m.put("box_busy_pct", 100.0 * cpu / (Runtime.getRuntime().availableProcessors() * wall));
+        m.put("softirq_seconds", box1[1] - box0[1]);
+        m.put("defender_process_seconds", def1 - def0);
         m.put("seconds", floodSecs);
         m.put("legit_failures", Map.of("connect_timeout", lr.get("connect_timeout"), "connect_refused",
                 lr.get("connect_refused"), "io_error", lr.get("io_error"), "bad_reply", lr.get("bad_reply")));
         return m;
+    }
+
+    private static double defenderSeconds(Protection.Running r) {
+        double t = 0;
+        for (Bg b : r.processes()) t += CpuStat.processSeconds(b.process.pid());
+        return t;
     }
 
     /**

@@ -43,6 +43,18 @@ class BenchPartsTest {
     }
 
     @Test
+    void ownProcessCpuSecondsGrowWithWork() {
+        long pid = ProcessHandle.current().pid();
+        double before = CpuStat.processSeconds(pid);
+        long x = 0;
+        long end = System.nanoTime() + 300_000_000L;
+        while (System.nanoTime() < end) x += Long.numberOfTrailingZeros(x + 1);
+        assertThat(x).isPositive();
+        assertThat(CpuStat.processSeconds(pid)).isGreaterThanOrEqualTo(before + 0.1);
+        assertThat(CpuStat.processSeconds(Long.MAX_VALUE)).isNaN();
+    }
+
+    @Test
     void trafgenTimingLine() {
         String out = "     2000000 packets outgoing\n   148000000 bytes outgoing\n           3 sec, 608428 usec on CPU0 (2000000 packets)\n";
         assertThat(BenchRun.trafgenSeconds(out)).isCloseTo(3.608428, within(1e-9));
