@@ -131,7 +131,7 @@ final class Shards {
                     p.relay = new Relay(p.loop, new TcpEngineConnections(p.engine, () -> { if (p.shard != null) p.shard.afterEngineCall(); }),
                             routes, p.relayCounters, System::nanoTime);
                     events.to = p.relay;
-                    return engineView(p.engine);
+                    return p.engine;
                 }).get(10, TimeUnit.SECONDS);
             } catch (Exception ex) {
                 socket.close();
@@ -166,25 +166,6 @@ final class Shards {
         int[] ports = s.listeners().stream().mapToInt(Settings.Listener::port).toArray();
         return new PacketSocket.Filter(v4.stream().mapToInt(Integer::intValue).toArray(),
                 v6.stream().mapToLong(Long::longValue).toArray(), ports);
-    }
-
-    private static Shard.Engine engineView(TcpEngine engine) {
-        return new Shard.Engine() {
-            @Override
-            public void onFrame(ParsedFrame f, long nowNs, long wallSeconds) {
-                engine.onFrame(f, nowNs, wallSeconds);
-            }
-
-            @Override
-            public long onTimer(long nowNs, long wallSeconds) {
-                return engine.onTimer(nowNs, wallSeconds);
-            }
-
-            @Override
-            public long nextDeadlineNs() {
-                return engine.nextDeadlineNs();
-            }
-        };
     }
 
     /** The engine's events go to the relay, which is made after the engine (it needs the engine). */

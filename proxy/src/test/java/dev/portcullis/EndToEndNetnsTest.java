@@ -190,6 +190,23 @@ class EndToEndNetnsTest {
     }
 
     @Test
+    @Order(4)
+    void thousands_of_short_connections_and_not_one_reset() throws Exception {
+        // wrk: a new connection per request (the backend answers "Connection: close"), 64 at a time. Before the
+        // relay deferred its channel closes, Netty's fd-keyed epoll could deliver a closed channel's stale event to
+        // a new channel and reset 0.5-3% of such connections in a manual run; how often depends on timing, so this
+        // is a smoke check that did not always catch it, not a reliable reproduction.
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/wrk")), "wrk is not installed");
+        NetNs.Result r = net.execMayFail(client, 30, "wrk", "-t1", "-c64", "-d3s", "http://" + VIP + "/");
+        assertThat(r.exit()).as(r.err()).isZero();
+        Matcher m = Pattern.compile("(\\d+) requests in").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        assertThat(Integer.parseInt(m.group(1))).as(r.out()).isGreaterThan(500);
+        assertThat(r.out()).as(r.out()).doesNotContain("Socket errors").doesNotContain("Non-2xx");
+        System.out.println("e2e wrk: " + r.out().lines().filter(l -> l.startsWith("Requests/sec")).findFirst().orElse(""));
+    }
+
+    @Test
     @Order(5)
     void the_metrics_count_what_happened() throws Exception {
         Thread.sleep(300); // one publication period
@@ -221,11 +238,38 @@ class EndToEndNetnsTest {
 
     @Test
     @Order(6)
-    void sigterm_stops_cleanly_and_removes_the_rule() throws Exception {
+    void sigterm_lets_open_connections_finish_then_resets_them_and_removes_the_rule() throws Exception {
+        // an open, idle connection (the backend echoes and waits) across the SIGTERM
+        Socket open = net.inNamespace(client, () -> {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(VIP, 80), 5000);
+            s.getOutputStream().write("ECHO\nping".getBytes(StandardCharsets.US_ASCII));
+            s.setSoTimeout(15000);
+            byte[] four = s.getInputStream().readNBytes(4);
+            assertThat(new String(four, StandardCharsets.US_ASCII)).isEqualTo("ping");
+            return s;
+        });
+        long t0 = System.nanoTime();
         proxy.destroy(); // SIGTERM
+        Thread.sleep(500);
+        // during the grace period the open connection still works
+        open.getOutputStream().write("pong".getBytes(StandardCharsets.US_ASCII));
+        assertThat(new String(open.getInputStream().readNBytes(4), StandardCharsets.US_ASCII)).isEqualTo("pong");
+        // after it (2 s) the proxy resets it
+        String end;
+        try {
+            int b = open.getInputStream().read();
+            end = b < 0 ? "eof" : "byte";
+        } catch (java.net.SocketException e) {
+            end = "reset";
+        }
+        double waitedS = (System.nanoTime() - t0) / 1e9;
+        assertThat(end).isEqualTo("reset");
+        assertThat(waitedS).isBetween(1.5, 10.0);
+        open.close();
         assertThat(proxy.waitFor(20, TimeUnit.SECONDS)).as("exit after SIGTERM").isTrue();
         String out = Files.readString(log);
-        assertThat(out).contains("stopping").contains("stopped");
+        assertThat(out).contains("stopping").contains("grace period over: resetting 1 connection(s)").contains("stopped");
         assertThat(net.exec(proxyNs, "nft", "list", "tables").out()).doesNotContain("portcullis_");
     }
 }

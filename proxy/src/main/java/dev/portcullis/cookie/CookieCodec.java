@@ -65,6 +65,16 @@ public final class CookieCodec {
         keys = epochKeys(0);
     }
 
+    /**
+     * 32 random bytes for a master secret when none is configured (then only this process validates its cookies;
+     * configure one shared secret for several instances).
+     */
+    public static byte[] randomSecret() {
+        byte[] b = new byte[32];
+        new java.security.SecureRandom().nextBytes(b);
+        return b;
+    }
+
     /** The counter for a wall-clock second count. */
     public static long counter(long wallSeconds) {
         return Math.floorDiv(wallSeconds, COUNTER_SECONDS);

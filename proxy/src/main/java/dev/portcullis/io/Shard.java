@@ -1,6 +1,7 @@
 package dev.portcullis.io;
 
 import dev.portcullis.tcp.FrameSink;
+import dev.portcullis.tcp.TcpEngine;
 import dev.portcullis.wire.ArpWriter;
 import dev.portcullis.wire.Checksum;
 import dev.portcullis.wire.FrameParser;
@@ -11,6 +12,7 @@ import dev.portcullis.wire.ParsedFrame;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
@@ -34,15 +36,6 @@ import java.util.function.Function;
  * the engine's timer is a scheduled task at {@code engine.nextDeadlineNs()}, re-armed when it moves earlier.
  */
 public final class Shard implements AutoCloseable {
-    /** What the shard needs of the engine (docs/CONTRACTS.md, {@code TcpEngine}). */
-    public interface Engine {
-        void onFrame(ParsedFrame f, long nowNs, long wallSeconds);
-
-        long onTimer(long nowNs, long wallSeconds);
-
-        long nextDeadlineNs();
-    }
-
     /**
      * @param vip4             IPv4 VIPs (as ints) answered for by ARP
      * @param vip6             IPv6 VIPs as hi/lo pairs answered for by ND
@@ -70,7 +63,7 @@ public final class Shard implements AutoCloseable {
     private final ParsedFrame frame = new ParsedFrame();
     private final ShardCounters counters = new ShardCounters();
     private final long mac;
-    private Engine engine;
+    private TcpEngine engine;
     private IoRegistration registration;
     private final RxHandler rx = new RxHandler();
     private final Runnable flushTask = this::flushNow;
@@ -94,7 +87,7 @@ public final class Shard implements AutoCloseable {
      * answers for them. The returned future completes on the loop.
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
-                                                 Function<FrameSink, ? extends Engine> engineFactory) {
+                                                 Function<FrameSink, TcpEngine> engineFactory) {
         Shard shard = new Shard(loop, socket, options);
         CompletableFuture<Shard> started = new CompletableFuture<>();
         loop.execute(() -> {
@@ -110,6 +103,7 @@ public final class Shard implements AutoCloseable {
                     // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
                     shard.registration.submit(EpollIoOps.EPOLLIN);
                     if (options.answerNeighbours()) {
+                        shard.joinSolicitedNodeGroups();
                         shard.announce();
                     }
                     shard.armTimer();
@@ -131,7 +125,8 @@ public final class Shard implements AutoCloseable {
         return socket;
     }
 
-    public Engine engine() {
+    /** The shard's engine: call it on {@link #eventLoop()} only. */
+    public TcpEngine engine() {
         return engine;
     }
 
@@ -140,7 +135,7 @@ public final class Shard implements AutoCloseable {
         try {
             socket.readStatistics();
         } catch (IOException e) {
-            counters.engineErrors++;
+            counters.setupErrors++;
         }
         into.copyFrom(counters);
         into.copySocket(socket);
@@ -165,6 +160,7 @@ public final class Shard implements AutoCloseable {
         nowNs = System.nanoTime();
         wallSeconds = System.currentTimeMillis() / 1000;
         socket.readBlocks(rx, options.maxBlocksPerWake());
+        counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
         // relay's frames of the same iteration share the sendmmsg
         armTimer();
@@ -294,6 +290,18 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** Solicitations for a VIP6 go to its solicited-node group: let them through the NIC's multicast filter. */
+    private void joinSolicitedNodeGroups() {
+        long[] v6 = options.vip6();
+        for (int i = 0; i < v6.length; i += 2) {
+            try {
+                socket.joinMulticast(PacketSocket.solicitedNodeMac(v6[i + 1]));
+            } catch (IOException e) {
+                counters.setupErrors++;
+            }
+        }
+    }
+
     /** Gratuitous ARP (RFC 5227 §3) and unsolicited NA (RFC 4861 §7.2.6) for every VIP, so neighbours learn us. */
     void announce() {
         for (int ip : options.vip4()) {
@@ -355,6 +363,31 @@ public final class Shard implements AutoCloseable {
             socket.flush();
         }
         armTimer(); // relay calls into the engine may have moved its deadline
+    }
+
+    void onSocketError() {
+        counters.socketErrors++;
+        try {
+            counters.lastSocketErrno = socket.takeError();
+        } catch (IOException e) {
+            counters.setupErrors++;
+        }
+    }
+
+    /**
+     * Called by code about to drive the engine on this loop outside a ring wake-up (the relay, before
+     * {@code write}/{@code read}/{@code close}): the engine's clock is the one of its last {@code onFrame} or
+     * {@code onTimer}, so this passes it the current time (through {@code onTimer}, which also fires what is
+     * due) and segments sent by the call carry fresh timestamps and timer deadlines.
+     */
+    public void beforeEngineCall() {
+        if (engine != null && !closed) {
+            try {
+                engine.onTimer(System.nanoTime(), System.currentTimeMillis() / 1000);
+            } catch (RuntimeException e) {
+                counters.engineErrors++;
+            }
+        }
     }
 
     /** Called by code that drove the engine on this loop outside a ring wake-up (the relay): re-arms the timer. */
@@ -449,6 +482,11 @@ public final class Shard implements AutoCloseable {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
+            if (event instanceof EpollIoEvent e && e.ops().contains(EpollIoOps.EPOLLERR)) {
+                // e.g. ENETDOWN when the interface goes down: level-triggered epoll would report it again and
+                // again until it is read, spinning the loop; reading SO_ERROR clears it
+                shard.onSocketError();
+            }
             shard.onReadable();
         }
 

@@ -203,6 +203,7 @@ final class Handshake {
         }
         if ((flags & SYN) != 0 && (flags & ACK) == 0) {
             if (f.seq == synq.irs[e]) {
+                if (synq.ts[e] && f.hasTimestamp) synq.tsRecent[e] = f.tsVal; // as Linux's tcp_check_req
                 resendQueued(e, f);       // the client lost our SYN-ACK
                 core.ctr.synAckRetransmits++;
                 return;
@@ -215,7 +216,10 @@ final class Handshake {
             core.ctr.acksNoFlags++;
             return;
         }
-        if (f.ack != synq.iss[e] + 1 || f.seq != synq.irs[e] + 1 || (flags & SYN) != 0) {
+        // RFC 9293 §3.10.7.4: the ACK must ack our SYN; the sequence number may be anywhere in our window (the
+        // final ACK may have been lost and a later data segment arrive first), unlike a cookie's
+        if (f.ack != synq.iss[e] + 1 || !Seq.inRange(f.seq, synq.irs[e] + 1, synq.irs[e] + 1 + synAckWindow())
+                || (flags & SYN) != 0) {
             core.ctr.acksInvalidSynQueue++;
             Resets.reply(core, f);        // <SEQ=SEG.ACK><CTL=RST>
             return;

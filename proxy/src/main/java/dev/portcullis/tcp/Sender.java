@@ -90,15 +90,19 @@ final class Sender {
         s.sackBlockCount = n;
     }
 
-    /** A bare ACK carrying our current state. */
+    /**
+     * A bare ACK carrying our current state. Its sequence number is the highest we sent (Linux's
+     * tcp_acceptable_seq): after a timeout SND.NXT went back, and a receiver drops a bare ACK whose sequence
+     * number lies below its RCV.NXT as unacceptable (RFC 9293 §3.10.7.4), losing its acknowledgment.
+     */
     void sendAck(Connection c) {
-        transmit(c, c.sndNxt, ACK, 0, 0);
+        transmit(c, c.sndMax, ACK, 0, 0);
     }
 
     /** RFC 9293 §3.10.5 / Linux: an abort is RST|ACK with SEQ = SND.NXT. */
     void sendReset(Connection c) {
         OutSegment s = core.out.on(c);
-        s.seq = c.sndNxt;
+        s.seq = c.sndMax;
         s.ack = c.rcvNxt;
         s.flags = RST | ACK;
         s.window = 0;
@@ -295,7 +299,8 @@ final class Sender {
         long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
         boolean finAcked = c.finSent && Seq.gt(ack, c.finSeq());
         if (Seq.lt(c.sndNxt, ack)) c.sndNxt = ack;
-        c.snd.release(Math.min(c.sndUnaPos, c.sndEndPos));
+        if (c.sndUnaPos >= c.sndEndPos) c.snd.reset(c.sndEndPos); // all acknowledged: hold no chunk at all
+        else c.snd.release(c.sndUnaPos);
         c.sacked.removeBelow(c.sndUnaPos);
         if (c.highRxtPos < c.sndUnaPos) c.highRxtPos = c.sndUnaPos;
         long now = core.nowNs;

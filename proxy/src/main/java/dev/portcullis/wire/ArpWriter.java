@@ -21,7 +21,7 @@ public final class ArpWriter {
     public static int reply(MemorySegment buf, long offset, int capacity, long ourMac, int ourIp, long targetMac,
                             int targetIp, int vlanTci) {
         int len = EthernetView.headerLength(vlanTci) + ArpView.LENGTH;
-        if (len > capacity) return -1;
+        if (len > capacity || offset < 0 || offset > buf.byteSize() - len) return -1;
         int eth = EthernetView.write(buf, offset, targetMac, ourMac, vlanTci, EthernetView.ETHERTYPE_ARP);
         ArpView.write(buf, offset + eth, ArpView.OP_REPLY, ourMac, ourIp, targetMac, targetIp);
         return len;
@@ -36,7 +36,7 @@ public final class ArpWriter {
     /** A gratuitous ARP announcement of {@code ip} at {@code ourMac}, broadcast. */
     public static int gratuitous(MemorySegment buf, long offset, int capacity, long ourMac, int ip, int vlanTci) {
         int len = EthernetView.headerLength(vlanTci) + ArpView.LENGTH;
-        if (len > capacity) return -1;
+        if (len > capacity || offset < 0 || offset > buf.byteSize() - len) return -1;
         int eth = EthernetView.write(buf, offset, BROADCAST, ourMac, vlanTci, EthernetView.ETHERTYPE_ARP);
         ArpView.write(buf, offset + eth, ArpView.OP_REQUEST, ourMac, ip, 0L, ip);
         return len;

@@ -105,8 +105,8 @@ public final class Checksum {
 
     /**
      * Incremental update (RFC 1624 §3, eqn. 3: HC' = ~(~HC + ~m + m')) of a checksum field when one 16-bit word
-     * of the covered data changes from {@code oldWord} to {@code newWord}. Unlike eqn. 2 it never yields 0xFFFF
-     * where the full computation gives 0x0000's complement twin.
+     * of the covered data changes from {@code oldWord} to {@code newWord}. Eqn. 3 rather than RFC 1141's eqn. 2,
+     * which can give 0x0000 where a full recomputation gives 0xFFFF (RFC 1624 §4).
      */
     public static int adjust16(int checksum, int oldWord, int newWord) {
         long s = (~checksum & 0xffff) + (~oldWord & 0xffff) + (newWord & 0xffff);

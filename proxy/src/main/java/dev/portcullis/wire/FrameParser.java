@@ -34,7 +34,8 @@ public final class FrameParser {
 
     /**
      * Parses {@code length} bytes at {@code offset} of {@code frame} into {@code out}, returns the verdict (also
-     * in {@code out.verdict}).
+     * in {@code out.verdict}). {@code out.vlanTci} is set from a tag in the frame or to -1: a shard whose ring
+     * stripped the tag ({@code TP_STATUS_VLAN_VALID}) sets it from {@code tp_vlan_tci} after this call.
      *
      * @param gsoFrame true when the ring says the frame is a merged TCP frame ({@code TP_STATUS_GSO_TCP}): an
      *                 IPv4 total length or IPv6 payload length of 0 then means "the rest of the frame" (big TCP),

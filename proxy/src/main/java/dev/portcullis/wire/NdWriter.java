@@ -27,7 +27,7 @@ public final class NdWriter {
     public static int advertisement(MemorySegment buf, long offset, int capacity, long ourMac, long targetHi,
                                     long targetLo, long dstMac, long dstHi, long dstLo, int flags, int vlanTci) {
         int len = EthernetView.headerLength(vlanTci) + Ipv6View.HEADER_LENGTH + NA_LENGTH;
-        if (len > capacity) return -1;
+        if (len > capacity || offset < 0 || offset > buf.byteSize() - len) return -1;
         long p = offset + EthernetView.write(buf, offset, dstMac, ourMac, vlanTci, EthernetView.ETHERTYPE_IPV6);
         Ipv6View.write(buf, p, 0, NA_LENGTH, Ipv6View.NH_ICMPV6, 255, targetHi, targetLo, dstHi, dstLo);
         long icmp = p + Ipv6View.HEADER_LENGTH;

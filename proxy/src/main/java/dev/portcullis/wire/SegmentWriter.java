@@ -50,7 +50,7 @@ public final class SegmentWriter {
 
     /**
      * Writes the frame at {@code offset}; returns its length, or -1 when it does not fit in {@code capacity} (or
-     * in an IPv4 total length / IPv6 payload length).
+     * in the buffer, or in an IPv4 total length / IPv6 payload length). Nothing is written when it returns -1.
      */
     public static int write(OutSegment s, MemorySegment buf, long offset, int capacity) {
         int tcpLen = tcpHeaderLength(s);
@@ -60,6 +60,7 @@ public final class SegmentWriter {
         int ethLen = EthernetView.headerLength(s.vlanTci);
         int total = ethLen + ipLen + l4Len;
         if (total > capacity || ipLen + l4Len > 0xffff + (v6 ? Ipv6View.HEADER_LENGTH : 0)) return -1;
+        if (offset < 0 || offset > buf.byteSize() - total) return -1;   // capacity larger than the buffer
 
         int etherType = v6 ? EthernetView.ETHERTYPE_IPV6 : EthernetView.ETHERTYPE_IPV4;
         long p = offset + EthernetView.write(buf, offset, s.dstMac, s.srcMac, s.vlanTci, etherType);

@@ -23,6 +23,14 @@ class CookieBasicsTest {
     }
 
     @Test
+    void randomSecretsMakeIndependentCodecs() {
+        CookieCodec a = new CookieCodec(CookieCodec.randomSecret()), b = new CookieCodec(CookieCodec.randomSecret());
+        int cookie = a.generate(0, SRC, 1, 0, DST, 2, 3, 1, NOW);
+        assertThat(a.check(0, SRC, 1, 0, DST, 2, 3, cookie, NOW)).isEqualTo(1);
+        assertThat(b.check(0, SRC, 1, 0, DST, 2, 3, cookie, NOW)).isEqualTo(CookieCodec.REJECT_HASH);
+    }
+
+    @Test
     void secretLengthIsChecked() {
         assertThatThrownBy(() -> new CookieCodec(new byte[15])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new CookieCodec(new byte[65])).isInstanceOf(IllegalArgumentException.class);

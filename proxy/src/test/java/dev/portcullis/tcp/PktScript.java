@@ -222,6 +222,7 @@ final class PktScript {
         }
         nowNs = target;
         sink.clock = nowNs;
+        engine.onTimer(nowNs, wall()); // as the shard does every loop: the relay's calls then see this time
     }
 
     // ------------------------------------------------------------------ segments
@@ -231,6 +232,7 @@ final class PktScript {
         int flags;
         long seq = WILD, end = WILD, len = WILD, ack = WILD, win = WILD;
         long mss = -1, wscale = -1, tsVal = -1, tsEcr = -1;
+        int port = -1; // dport (inbound) / sport (outbound): another local port than the listener's
         boolean hasTs, sackOk, fastOpen, ecrEcho;
         List<long[]> sack = new ArrayList<>();
     }
@@ -247,7 +249,7 @@ final class PktScript {
             int gt = s.lastIndexOf('>');
             if (gt < lt) fail("unclosed options");
             opts = s.substring(lt + 1, gt);
-            s = s.substring(0, lt).strip();
+            s = (s.substring(0, lt) + " " + s.substring(gt + 1)).strip();
         }
         String[] w = s.split("\\s+");
         p.flags = parseFlags(w[0]);
@@ -263,6 +265,7 @@ final class PktScript {
             switch (w[k]) {
                 case "ack" -> p.ack = num(w[++k]);
                 case "win" -> p.win = num(w[++k]);
+                case "dport", "sport" -> p.port = Integer.parseInt(w[++k]);
                 default -> fail("unknown token " + w[k]);
             }
         }
@@ -331,13 +334,13 @@ final class PktScript {
     private void inbound(int ci, String text) {
         Spec p = parseSpec(text);
         Client c = clients[ci];
-        OutSegment o = seg.start(v6, c.port, port);
+        OutSegment o = seg.start(v6, c.port, p.port > 0 ? p.port : port);
         o.vlanTci = vlan;
         o.flags = p.flags;
         long seq = p.seq == WILD ? 0 : p.seq;
         o.seq = c.isn + (int) seq;
         if (p.ack != WILD) {
-            if (c.serverIsn == WILD && (p.flags & TcpFlags.RST) == 0 && p.ack != 0) fail("our ISN is not known yet");
+            // before our first SYN-ACK the ack is absolute
             o.ack = (int) (c.serverIsn == WILD ? 0 : c.serverIsn) + (int) p.ack;
         }
         o.window = p.win == WILD ? 65535 : (int) p.win;
@@ -406,7 +409,8 @@ final class PktScript {
         if (f.vlanTci != vlan) fail("vlan " + f.vlanTci + " expected " + vlan);
         if (f.srcMac != Seg.LOCAL_MAC || f.dstMac != Seg.CLIENT_MAC) fail("MACs of " + render(idx));
         Client c = clients[ci];
-        if (f.dstPort != c.port || f.srcPort != port) fail("ports of " + render(idx) + " expected client @" + ci);
+        if (f.dstPort != c.port || f.srcPort != (p.port > 0 ? p.port : port))
+            fail("ports of " + render(idx) + " expected client @" + ci);
         if ((p.flags & TcpFlags.SYN) != 0 && p.seq == 0) c.serverIsn = f.seq & 0xffffffffL;
         if (f.hasTimestamp) c.lastTsVal = f.tsVal;
         long relSeq = c.serverIsn == WILD ? f.seq : f.seq - (int) c.serverIsn;
@@ -556,7 +560,9 @@ final class PktScript {
     }
 
     private void fail(String msg) {
-        throw new AssertionError(name + ":" + lineNo + ": " + msg + "\n  line: " + lineText
+        StringBuilder pending = new StringBuilder();
+        for (int i = outIndex; sink != null && i < sink.count(); i++) pending.append("\n  also sent: ").append(render(i));
+        throw new AssertionError(name + ":" + lineNo + ": " + msg + pending + "\n  line: " + lineText
                 + (engine != null ? "\n  counters:\n" + engine.counters().toString().indent(4) : ""));
     }
 }

@@ -101,4 +101,21 @@ class ArpNdWriterTest {
         assertThat(Checksum.verifyL4(f)).isTrue();
         assertThat(NdWriter.unsolicited(buf, 0, 85, Frames.SERVER_MAC, 1, 2, -1)).isEqualTo(-1);
     }
+
+    @Test
+    void duplicateAddressDetectionIsAnsweredToAllNodes() {
+        // RFC 4861 §7.2.4: a solicitation from the unspecified address gets an advertisement to ff02::1, S clear
+        ParsedFrame ns = new ParsedFrame();
+        ns.srcHi = 0;
+        ns.srcLo = 0;
+        ns.ndTargetHi = Frames.SERVER_V6_HI;
+        ns.ndTargetLo = Frames.SERVER_V6_LO;
+        ns.vlanTci = -1;
+        int len = NdWriter.advertisement(ns, Frames.SERVER_MAC, buf, 0, 256);
+        assertThat(FrameParser.parse(buf, 0, len, f)).isEqualTo(ParseVerdict.OK);
+        assertThat(f.dstLo).isEqualTo(NdWriter.ALL_NODES_LO);
+        assertThat(f.dstMac).isEqualTo(NdWriter.ALL_NODES_MAC);
+        assertThat(f.ndFlags & IcmpView.NA_FLAG_SOLICITED).isZero();
+        assertThat(Checksum.verifyL4(f)).isTrue();
+    }
 }

@@ -88,4 +88,30 @@ class ChecksumTest {
         f.dstLo ^= 1;
         assertThat(Checksum.verifyL4(f)).isFalse();
     }
+
+    @Test
+    void rewritingFieldsInPlaceWithIncrementalUpdatesKeepsTheFrameValid() {
+        MemorySegment frame = Frames.copy(Frames.write(Frames.syn(4)));
+        ParsedFrame f = new ParsedFrame();
+        Frames.parse(frame, f);
+        TcpView tcp = new TcpView();
+        assertThat(tcp.wrap(frame, f.l4Offset, f.l4Length)).isTrue();
+        int oldSeq = tcp.seq();
+        tcp.seq(0xfeed_f00d).checksum(Checksum.adjust32(tcp.checksum(), oldSeq, 0xfeed_f00d));
+        int oldWindow = tcp.window();
+        tcp.window(1234).checksum(Checksum.adjust16(tcp.checksum(), oldWindow, 1234));
+        Ipv4View ip = new Ipv4View();
+        assertThat(ip.wrap(frame, f.l3Offset, 20)).isTrue();
+        int oldWord = Bytes.u16(frame, f.l3Offset + Ipv4View.TTL_OFFSET);
+        ip.ttl(63);
+        ip.checksum(Checksum.adjust16(ip.checksum(), oldWord, Bytes.u16(frame, f.l3Offset + Ipv4View.TTL_OFFSET)));
+
+        assertThat(Frames.parse(frame, f)).isEqualTo(ParseVerdict.OK);
+        assertThat(f.seq).isEqualTo(0xfeed_f00d);
+        assertThat(f.window).isEqualTo(1234);
+        assertThat(f.ttl).isEqualTo(63);
+        assertThat(Checksum.verifyL4(f)).isTrue();
+        assertThat(Checksum.verifyIpv4Header(f)).isTrue();
+        assertThat(ip.checksumValid()).isTrue();
+    }
 }

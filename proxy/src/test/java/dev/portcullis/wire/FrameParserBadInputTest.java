@@ -195,6 +195,21 @@ class FrameParserBadInputTest {
     }
 
     @Test
+    void hopByHopRoutingAndAuthenticationHeadersAreWalkedByTheirOwnLengthUnits() {
+        byte[] ext = new byte[8 + 16 + 24];
+        ext[0] = Ipv6View.NH_ROUTING;       // hop-by-hop, 8 bytes: (0 + 1) * 8
+        ext[8] = Ipv6View.NH_AH;            // routing, 16 bytes: (1 + 1) * 8
+        ext[9] = 1;
+        ext[24] = Ipv6View.NH_TCP;          // AH, 24 bytes: (4 + 2) * 4 (RFC 4302 §2.2)
+        ext[25] = 4;
+        MemorySegment frame = withExtensions(Ipv6View.NH_HOP_BY_HOP, ext);
+        assertThat(parse(frame)).isEqualTo(OK);
+        assertThat(f.l4Offset).isEqualTo(TCP6 + 48);
+        assertThat(f.dstPort).isEqualTo(80);
+        assertThat(Checksum.verifyL4(f)).isTrue();
+    }
+
+    @Test
     void tooManyExtensionHeaders() {
         MemorySegment ok = withExtensions(Ipv6View.NH_DEST_OPTS, destOpts(FrameParser.MAX_EXT_HEADERS, 6));
         assertThat(parse(ok)).isEqualTo(OK);

@@ -215,6 +215,8 @@ class SegmentWriterTest {
         int len = SegmentWriter.frameLength(s);
         assertThat(SegmentWriter.write(s, buf, 0, len - 1)).isEqualTo(-1);
         assertThat(SegmentWriter.write(s, buf, 100, len)).isEqualTo(len);
+        assertThat(SegmentWriter.write(s, buf, 2048 - len + 1, 4096)).isEqualTo(-1);   // capacity past the buffer
+        assertThat(SegmentWriter.write(s, buf, -1, 4096)).isEqualTo(-1);
         s.resetSegment();
         s.payload1 = MemorySegment.ofArray(new byte[70_000]);
         s.payload1Length = 70_000;
