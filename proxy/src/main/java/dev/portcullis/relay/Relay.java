@@ -29,6 +29,7 @@ public class Relay implements ConnectionEvents {
     /** Backend channels stop taking client bytes above 64 KiB queued (then the engine's window closes). */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    final EventLoop loop;
     final EngineConnections engine;
     final RelayCounters counters;
     final Bootstrap bootstrap;
@@ -39,6 +40,7 @@ public class Relay implements ConnectionEvents {
     private boolean accepting = true;
 
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
+        this.loop = loop;
         this.engine = engine;
         this.counters = counters;
         this.nanoClock = nanoClock;
