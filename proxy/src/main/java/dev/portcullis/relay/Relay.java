@@ -29,6 +29,7 @@ public class Relay implements ConnectionEvents {
     /** Backend channels stop taking client bytes above 64 KiB queued (then the engine's window closes). */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    final EventLoop loop;
     final EngineConnections engine;
     final RelayCounters counters;
     final Bootstrap bootstrap;
@@ -44,6 +45,7 @@ public class Relay implements ConnectionEvents {
 
     @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: 4.2.18 has no replacement option for the epoll transport yet
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
+        this.loop = loop;
         this.engine = engine;
         this.loop = loop;
         this.counters = counters;
