@@ -33,7 +33,6 @@ public class Relay implements ConnectionEvents {
     final EngineConnections engine;
     final RelayCounters counters;
     final Bootstrap bootstrap;
-    private final EventLoop loop;
     /** Host-name lookups of all relays, off the shard threads (daemon virtual threads). */
     private static final java.util.concurrent.ExecutorService RESOLVER =
             java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-resolve-", 0).factory());
@@ -47,7 +46,6 @@ public class Relay implements ConnectionEvents {
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
         this.loop = loop;
         this.engine = engine;
-        this.loop = loop;
         this.counters = counters;
         this.nanoClock = nanoClock;
         routes.putAll(routesByPort);
