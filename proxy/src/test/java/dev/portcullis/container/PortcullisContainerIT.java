@@ -134,6 +134,8 @@ class PortcullisContainerIT {
             assertThat(totals.get("portcullis_relay_bytes_total")).isGreaterThan(0.0);
             assertThat(totals.get("portcullis_backend_up")).isEqualTo(1.0);
 
+            monitoringWorksOnThisScrape(admin);
+
             // docker stop: SIGTERM, then the grace period; the JVM exits (143 = 128 + SIGTERM, or 0) and the
             // rule is gone. Testcontainers' own stop() would SIGKILL, which leaves the rule behind.
             DockerClient docker = DockerClientFactory.instance().client();
@@ -172,6 +174,35 @@ class PortcullisContainerIT {
             assertThat(out.toString()).contains("no-such-key");
         } finally {
             docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    /**
+     * deploy/prometheus and deploy/grafana against this container: a real Prometheus with the repository's config
+     * and rules scrapes it; every dashboard query returns data and every alert rule evaluates without error.
+     */
+    private static void monitoringWorksOnThisScrape(int admin) throws Exception {
+        if (!LocalPrometheus.available()) {
+            System.out.println("[PortcullisContainerIT] prometheus not on PATH: dashboard queries and rules not "
+                    + "evaluated on a real scrape (apt-get install prometheus, or deploy/container/ci-setup.sh)");
+            return;
+        }
+        Path dir = Files.createTempDirectory(tmp, "prometheus");
+        try (LocalPrometheus prom = LocalPrometheus.start(PortcullisImage.repositoryRoot(), dir, admin, freePort())) {
+            // rate() over 1m needs two scrapes (5 s apart) of the counters that saw the connection.
+            assertThat(prom.awaitData("rate(portcullis_relay_accepted_total[1m]) > 0", Duration.ofSeconds(60)))
+                    .as("Prometheus scraped Portcullis twice; log: " + dir.resolve("prometheus.log")).isTrue();
+            List<String> empty = new java.util.ArrayList<>();
+            List<String> queries = LocalPrometheus.queriesOf(DeployFilesTest.dashboardExprs());
+            for (String q : queries) if (!prom.hasData(q)) empty.add(q);
+            assertThat(empty).as("dashboard queries with no data on a real scrape").isEmpty();
+            String rules = prom.get("/api/v1/rules");
+            assertThat(rules).contains("\"health\":\"ok\"").doesNotContain("\"health\":\"err\"");
+            assertThat(rules.split("\"health\":\"ok\"", -1).length - 1).isEqualTo(
+                    DeployFilesTest.yamlExprs(Files.readAllLines(
+                            PortcullisImage.repositoryRoot().resolve("deploy/prometheus/alerts.yml"))).size());
+            System.out.println("[PortcullisContainerIT] Prometheus: " + queries.size()
+                    + " dashboard queries returned data, every alert rule evaluated");
         }
     }
 
