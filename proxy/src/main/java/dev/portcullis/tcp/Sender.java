@@ -162,7 +162,10 @@ final class Sender {
                 int room = payloadRoom(c);
                 long wndRoom = c.sndUnaPos + c.sndWnd - nxt;
                 long inFlight = c.inRecovery && c.recoveryIsSack ? pipe(c) : c.flightBytes();
-                long cwndRoom = c.cwnd - inFlight;
+                // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so that a
+                // small window still produces the three duplicates fast retransmit needs
+                long allowance = !c.inRecovery && c.dupAcks > 0 && c.dupAcks < 3 ? (long) c.dupAcks * c.mss : 0;
+                long cwndRoom = c.cwnd + allowance - inFlight;
                 long len = Math.min(Math.min(room, unsent), Math.min(wndRoom, cwndRoom));
                 if (len <= 0) return;
                 // RFC 9293 §3.8.6.2.1 sender SWS avoidance (no Nagle: a proxy forwards what it has at once)
@@ -298,6 +301,11 @@ final class Sender {
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
+        } else if (newSack && ack == c.sndUna && (f.payloadLength > 0 || (f.flags & FIN) != 0) && !c.inRecovery
+                && lostBoundary(c) > c.sndUnaPos && Seq.gt(c.sndUna, c.recoverSeq)) {
+            // RFC 6675 §5 IsLost(HighACK + 1) from SACK information that came on a data segment (the peer is
+            // sending too, so its ACKs are never pure duplicates): start recovery as Linux does
+            enterRecovery(c);
         } else if (ack == c.sndUna && f.payloadLength == 0 && (f.flags & (FIN | dev.portcullis.wire.TcpFlags.SYN)) == 0
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
             onDupAck(c);
