@@ -273,7 +273,7 @@ public final class BenchRun {
         m.put("rate_target", rate < 0 ? "none" : rate == Plan.MAX ? "max" : (Object) rate);
         double secs = plan.seconds();
         // Let the previous point's SYN-ACKs and TIME-WAITs settle.
-        sleep(rate < 0 ? 200 : 1000);
+        sleep(rate < 0 ? 200 : plan.quick() ? 500 : 1000);
         long sa0 = Topology.synAcksSeen();
         double[] box0 = CpuStat.busyAndSoftirq();
         double cpu0 = box0[0];
