@@ -35,6 +35,7 @@ public final class Native {
     public static final int SO_RCVBUF = 8;
     public static final int SO_SNDBUF = 7;
     public static final int SO_ATTACH_FILTER = 26;
+    public static final int SO_ERROR = 4;
     public static final int ETH_P_ALL = 0x0003;
     public static final int MSG_DONTWAIT = 0x40;
     // <sys/mman.h>

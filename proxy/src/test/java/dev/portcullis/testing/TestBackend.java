@@ -32,6 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   SINK-AFTER ms        wait ms before reading (a backend that does not keep up), then as SINK
  *   STREAM n             n bytes of {@link #streamByte} (their sha256 is {@link #streamSha256}), then close
  *   RESET-AFTER n        n bytes of the stream, then an RST (SO_LINGER 0)
+ *   HALF-CLOSE           "HALF-CLOSE\n", then a FIN at once (shutdownOutput); reads until EOF and puts
+ *                        "bytes sha256hex" of what came after the command line into {@link #halfCloseResults}
  * </pre>
  */
 public final class TestBackend implements AutoCloseable {
@@ -44,6 +46,8 @@ public final class TestBackend implements AutoCloseable {
     public final AtomicInteger open = new AtomicInteger();
     public final AtomicLong bytesIn = new AtomicLong();
     public final AtomicLong bytesOut = new AtomicLong();
+    /** What each HALF-CLOSE connection received after the backend's FIN: "bytes sha256hex". */
+    public final java.util.concurrent.BlockingQueue<String> halfCloseResults = new java.util.concurrent.LinkedBlockingQueue<>();
 
     public TestBackend(InetAddress bind, int port, String name, int rcvbuf) throws IOException {
         this.name = name;
@@ -106,6 +110,21 @@ public final class TestBackend implements AutoCloseable {
                 }
                 out.flush();
                 s.shutdownOutput();
+                return;
+            } else if (line.equals("HALF-CLOSE")) {
+                write(out, "HALF-CLOSE\n".getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                s.shutdownOutput();
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                byte[] buf = new byte[64 * 1024];
+                long total = 0;
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    sha.update(buf, 0, n);
+                    total += n;
+                    bytesIn.addAndGet(n);
+                }
+                halfCloseResults.add(total + " " + HexFormat.of().formatHex(sha.digest()));
                 return;
             } else if (line.equals("SINK") || line.startsWith("SINK-AFTER ")) {
                 if (line.startsWith("SINK-AFTER ")) Thread.sleep(Long.parseLong(line.substring(11).trim()));
