@@ -189,13 +189,11 @@ public final class BenchRun {
                 s.put("reason", e.getMessage());
                 step += 1 + plan.rates().size();
                 if (p == Protection.PORTCULLIS) {
-                    for (String path : new String[] {"portcullis"}) {
-                        Map<String, Object> t = new LinkedHashMap<>();
-                        t.put("path", path);
-                        t.put("measured", false);
-                        t.put("reason", e.getMessage());
-                        throughput.add(t);
-                    }
+                    Map<String, Object> t = new LinkedHashMap<>();
+                    t.put("path", "portcullis");
+                    t.put("measured", false);
+                    t.put("reason", e.getMessage());
+                    throughput.add(t);
                 }
                 continue;
             }
@@ -203,7 +201,11 @@ public final class BenchRun {
                 s.put("measured", true);
                 step++;
                 progress(p.key + ": no flood");
-                s.put("baseline", point(running, -1));
+                try {
+                    s.put("baseline", point(running, -1));
+                } catch (IOException e) {
+                    s.put("errors", "no-flood point: " + e.getMessage());
+                }
                 List<Object> points = new ArrayList<>();
                 s.put("points", points);
                 for (long rate : plan.rates()) {
