@@ -213,6 +213,7 @@ public final class BenchRun {
                     progress(p.key + ": flood " + (rate == Plan.MAX ? "max" : rate + " pps"));
                     try {
                         points.add(point(running, rate));
+                        if (p == Protection.PORTCULLIS) saveMetrics(logs, "flood-" + (rate == Plan.MAX ? "max" : rate));
                     } catch (IOException e) {
                         // A point that cannot be measured is reported as such; the run goes on.
                         s.put("errors", (s.get("errors") == null ? "" : s.get("errors") + "; ") + e.getMessage());
@@ -267,6 +268,17 @@ public final class BenchRun {
         }
         portcullisWhyNot = "no Portcullis distribution at " + plan.portcullis()
                 + (hasMain ? "" : " and no dev.portcullis.Main in " + jar) + " (build: ./mvn25 -B -q -pl proxy package -DskipTests)";
+    }
+
+    /** Portcullis's own counters after a point (its admin endpoint in the host namespace), for whoever tunes it. */
+    private static void saveMetrics(Path logs, String tag) {
+        try {
+            Sh.Out o = Sh.exec(Sh.withNs(Topology.HOST, "curl", "-s", "--max-time", "3",
+                    "http://127.0.0.1:9091/metrics"), null, 6);
+            Files.writeString(logs.resolve("portcullis-metrics-" + tag + ".txt"), o.stdout());
+        } catch (IOException e) {
+            // diagnostics only
+        }
     }
 
     /** One measurement: legit clients for the point's time with (rate &gt;= 0) or without (-1) the flood. */
