@@ -189,8 +189,8 @@ class PortcullisContainerIT {
         }
         Path dir = Files.createTempDirectory(tmp, "prometheus");
         try (LocalPrometheus prom = LocalPrometheus.start(PortcullisImage.repositoryRoot(), dir, admin, freePort())) {
-            // rate() over 1m needs two scrapes (5 s apart) of the counters that saw the connection.
-            assertThat(prom.awaitData("rate(portcullis_relay_accepted_total[1m]) > 0", Duration.ofSeconds(60)))
+            // rate() over 1m needs two samples (scrapes are 5 s apart).
+            assertThat(prom.awaitData("count_over_time(portcullis_relay_accepted_total[1m]) >= 2", Duration.ofSeconds(60)))
                     .as("Prometheus scraped Portcullis twice; log: " + dir.resolve("prometheus.log")).isTrue();
             List<String> empty = new java.util.ArrayList<>();
             List<String> queries = LocalPrometheus.queriesOf(DeployFilesTest.dashboardExprs());
