@@ -42,7 +42,7 @@ final class Portcullis {
     private final Map<Integer, Route> routes;
     private final Shards shards;
     private AdminServer admin;
-    private NftRule nft;
+    private dev.portcullis.io.VipGuard nft;
     private volatile boolean stopping;
 
     private Portcullis(Settings settings) {
@@ -84,8 +84,13 @@ final class Portcullis {
         }
         log.info("admin server on http://{}:{}/metrics", settings.admin().bind().getHostAddress(), admin.port());
         if (settings.installNftRule()) {
-            nft = new NftRule(settings.interfaceName(), settings.vips(), new ArrayList<>(routes.keySet()));
-            nft.install();
+            int[] ports = routes.keySet().stream().mapToInt(Integer::intValue).toArray();
+            try {
+                nft = dev.portcullis.io.VipGuard.install(settings.interfaceName(), settings.vips(), ports, java.util.List.of());
+            } catch (IOException e) {
+                throw new StartFailure("installing the nftables rule: " + e.getMessage().replace('\n', ' ')
+                        + " (install nftables, or set portcullis.install-nft-rule = false and hide the ports yourself)");
+            }
             log.info("nft rule installed: table netdev {}", nft.table());
         }
         shards.start();
@@ -135,7 +140,7 @@ final class Portcullis {
         shards.close();
         if (nft != null) {
             try {
-                nft.remove();
+                nft.close();
             } catch (IOException e) {
                 log.warn("removing the nft rule: {}", e.getMessage());
             }

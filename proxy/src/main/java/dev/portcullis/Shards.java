@@ -63,7 +63,8 @@ final class Shards {
         List<String> r = new ArrayList<>();
         for (int v = 1; v < ParseVerdict.COUNT; v++) r.add(ParseVerdict.name(v));
         r.addAll(List.of("bad_checksum", "bad_ip_header_checksum", "not_for_us", "tx_full", "not_acceptable", "paws",
-                "bad_ack", "no_ack", "out_of_order_full", "memory", "after_close", "no_connection", "rst_rate_limited"));
+                "bad_ack", "no_ack", "out_of_order_full", "memory", "after_close", "no_connection", "rst_rate_limited",
+                "ring_malformed", "tx_dropped", "tx_error", "engine_error"));
         DROP_REASONS = r.toArray(String[]::new);
     }
 
@@ -128,7 +129,9 @@ final class Shards {
                     // on the loop: the engine, then the relay that receives its events
                     Forward events = new Forward();
                     p.engine = new TcpEngine(cfg, new CookieCodec(secret), sink, events);
-                    p.relay = new Relay(p.loop, new TcpEngineConnections(p.engine, () -> { if (p.shard != null) p.shard.afterEngineCall(); }),
+                    p.relay = new Relay(p.loop, new TcpEngineConnections(p.engine,
+                            () -> { if (p.shard != null) p.shard.beforeEngineCall(); },
+                            () -> { if (p.shard != null) p.shard.afterEngineCall(); }),
                             routes, p.relayCounters, System::nanoTime);
                     events.to = p.relay;
                     return p.engine;
@@ -208,7 +211,9 @@ final class Shards {
         d[k++] = sc.badChecksum; d[k++] = sc.badIpHeaderChecksum; d[k++] = sc.notForUs; d[k++] = sc.txClaimFailed;
         d[k++] = e.dropsNotAcceptable; d[k++] = e.dropsPaws; d[k++] = e.dropsBadAck; d[k++] = e.dropsNoAck;
         d[k++] = e.dropsOooFull; d[k++] = e.dropsMemory; d[k++] = e.dropsAfterClose; d[k++] = e.dropsNoConnection;
-        d[k] = e.rstsRateLimited;
+        d[k++] = e.rstsRateLimited;
+        // a walker that misreads the ring shows here (an alignment check once dropped half of every block)
+        d[k++] = p.shard.socket().rxMalformed(); d[k++] = sc.txDropped; d[k++] = sc.txErrors; d[k] = sc.engineErrors;
         s.ringFrames = sc.rxFrames;
         s.ringFramesCut = sc.rxTruncated;
         s.ringDrops = sc.kernelDrops;

@@ -219,6 +219,8 @@ class EndToEndNetnsTest {
         assertThat(sum(m, "portcullis_ring_frames_total")).isPositive();
         assertThat(sum(m, "portcullis_backend_up{")).isEqualTo(1);
         assertThat(sum(m, "portcullis_shard_up{")).isEqualTo(2);
+        assertThat(sum(m, "portcullis_drops_total{reason=\"ring_malformed\"")).as("ring walker errors").isZero();
+        assertThat(sum(m, "portcullis_drops_total{reason=\"tx_error\"")).isZero();
     }
 
     /** Sum of every series whose line starts with prefix (over shards). */

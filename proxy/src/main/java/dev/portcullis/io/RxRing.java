@@ -22,8 +22,6 @@ final class RxRing {
     static final int BLK_STATUS = 8, BLK_NUM_PKTS = 12, BLK_OFFSET_TO_FIRST_PKT = 16;
     static final int PKT_NEXT_OFFSET = 0, PKT_SEC = 4, PKT_NSEC = 8, PKT_SNAPLEN = 12, PKT_LEN = 16, PKT_STATUS = 20,
             PKT_MAC = 24, PKT_VLAN_TCI = 32, PKT_HEADER = 48;
-    /** linux/if_packet.h TPACKET_ALIGNMENT. */
-    static final int TPACKET_ALIGNMENT = 16;
 
     private static final VarHandle INT = JAVA_INT.varHandle();
 
@@ -75,9 +73,9 @@ final class RxRing {
         long end = base + blockSize;
         long pkt = base + Integer.toUnsignedLong(ring.get(JAVA_INT, base + BLK_OFFSET_TO_FIRST_PKT));
         for (int i = 0; i < packets; i++) {
-            if (pkt < base || pkt + PKT_HEADER > end || (pkt & (TPACKET_ALIGNMENT - 1)) != 0) {
-                // the kernel never does this (headers are TPACKET_ALIGNMENT-aligned inside the block); a bad
-                // offset must not make us read outside the block, nor throw on an unaligned access
+            if (pkt < base || pkt + PKT_HEADER > end || (pkt & 3) != 0) {
+                // the kernel never does this (V3 packs headers 8-byte aligned, V3_ALIGNMENT); a bad offset must
+                // not make us read outside the block, nor throw on an unaligned int access
                 malformed++;
                 return;
             }

@@ -84,7 +84,7 @@ public final class Shard implements AutoCloseable {
     /**
      * Starts a shard on {@code loop}: builds the engine there with the socket's TX batch as its sink, registers
      * the ring's fd in the loop's epoll set, and announces the VIPs (gratuitous ARP, unsolicited NA) when it
-     * answers for them. The returned future completes on the loop.
+     * answers for them. The returned future completes on the loop; when the start fails the socket is closed.
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
                                                  Function<FrameSink, TcpEngine> engineFactory) {
@@ -96,20 +96,30 @@ public final class Shard implements AutoCloseable {
                 socket.onFirstPending(shard::scheduleFlush);
                 loop.register(new RingHandle(shard)).addListener(f -> {
                     if (!f.isSuccess()) {
+                        shard.closeQuietly();
                         started.completeExceptionally(f.cause());
                         return;
                     }
-                    shard.registration = (IoRegistration) f.getNow();
-                    // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
-                    shard.registration.submit(EpollIoOps.EPOLLIN);
-                    if (options.answerNeighbours()) {
-                        shard.joinSolicitedNodeGroups();
-                        shard.announce();
+                    try {
+                        shard.registration = (IoRegistration) f.getNow();
+                        // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
+                        shard.registration.submit(EpollIoOps.EPOLLIN);
+                        if (options.answerNeighbours()) {
+                            shard.joinSolicitedNodeGroups();
+                            shard.announce();
+                        }
+                        shard.armTimer();
+                        started.complete(shard);
+                    } catch (Throwable t) {
+                        if (shard.registration != null) {
+                            shard.registration.cancel();
+                        }
+                        shard.closeQuietly();
+                        started.completeExceptionally(t);
                     }
-                    shard.armTimer();
-                    started.complete(shard);
                 });
             } catch (Throwable t) {
+                shard.closeQuietly();
                 started.completeExceptionally(t);
             }
         });
@@ -456,12 +466,26 @@ public final class Shard implements AutoCloseable {
         if (loop.inEventLoop()) {
             r.run();
         } else {
-            loop.execute(r);
+            try {
+                loop.execute(r);
+            } catch (java.util.concurrent.RejectedExecutionException gone) {
+                r.run(); // the loop has shut down: nothing else runs on the shard's state any more
+            }
         }
         try {
             done.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("closing shard on " + socket.device(), e);
+        }
+    }
+
+    /** A start that failed gives the socket back. */
+    private void closeQuietly() {
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already failing
         }
     }
 

@@ -29,10 +29,10 @@ public class Relay implements ConnectionEvents {
     /** Backend channels stop taking client bytes above 64 KiB queued (then the engine's window closes). */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(32 * 1024, 64 * 1024);
 
+    final EventLoop loop;
     final EngineConnections engine;
     final RelayCounters counters;
     final Bootstrap bootstrap;
-    private final EventLoop loop;
     /** Host-name lookups of all relays, off the shard threads (daemon virtual threads). */
     private static final java.util.concurrent.ExecutorService RESOLVER =
             java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-resolve-", 0).factory());
@@ -44,8 +44,8 @@ public class Relay implements ConnectionEvents {
 
     @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: 4.2.18 has no replacement option for the epoll transport yet
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
-        this.engine = engine;
         this.loop = loop;
+        this.engine = engine;
         this.counters = counters;
         this.nanoClock = nanoClock;
         routes.putAll(routesByPort);

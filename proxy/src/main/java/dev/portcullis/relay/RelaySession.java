@@ -74,7 +74,18 @@ final class RelaySession {
         tryNext();
     }
 
+    /**
+     * Opens the next backend connection in a task of its own, never inside the event loop's dispatch of an epoll
+     * batch: Netty 4.2's epoll handler routes each ready event by fd number, so an event for a channel closed
+     * earlier in the same batch would reach a new channel that got the same fd number (seen end to end under a SYN
+     * flood as NotYetConnectedException on the new channel, and the client reset).
+     */
     private void tryNext() {
+        relay.loop.execute(this::connectNext);
+    }
+
+    private void connectNext() {
+        if (finished) return; // the client reset, or shutdown, before the task ran
         int i = route.pool().next(first, tried++);
         if (i < 0) {
             counters.noBackend++;

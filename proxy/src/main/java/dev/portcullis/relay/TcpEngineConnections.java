@@ -6,17 +6,19 @@ import dev.portcullis.tcp.TcpEngine;
 import java.lang.foreign.MemorySegment;
 
 /**
- * {@link EngineConnections} over the shard's {@link TcpEngine}. After every call that can move the engine's next
- * deadline or queue frames, {@code afterCall} runs (the shard re-arms its timer: the relay drives the engine
- * outside a ring wake-up).
+ * {@link EngineConnections} over the shard's {@link TcpEngine}. The relay drives the engine outside a ring
+ * wake-up, so around every call that can send or move a deadline: {@code beforeCall} gives the engine the current
+ * time (its clock is otherwise the one of its last frame or timer, and segments and timers would be stamped
+ * with it), and {@code afterCall} lets the shard re-arm its timer.
  */
 public final class TcpEngineConnections implements EngineConnections {
     private final TcpEngine engine;
-    private final Runnable afterCall;
+    private final Runnable beforeCall, afterCall;
     private final ConnectionInfo info = new ConnectionInfo();
 
-    public TcpEngineConnections(TcpEngine engine, Runnable afterCall) {
+    public TcpEngineConnections(TcpEngine engine, Runnable beforeCall, Runnable afterCall) {
         this.engine = engine;
+        this.beforeCall = beforeCall;
         this.afterCall = afterCall;
     }
 
@@ -27,6 +29,7 @@ public final class TcpEngineConnections implements EngineConnections {
 
     @Override
     public int read(long id, MemorySegment dst, long off, int len) {
+        beforeCall.run();
         int n = engine.read(id, dst, off, len); // may send a window update
         afterCall.run();
         return n;
@@ -34,6 +37,7 @@ public final class TcpEngineConnections implements EngineConnections {
 
     @Override
     public int write(long id, MemorySegment src, long off, int len) {
+        beforeCall.run();
         int n = engine.write(id, src, off, len); // may send data, arms the RTO
         afterCall.run();
         return n;
@@ -41,18 +45,21 @@ public final class TcpEngineConnections implements EngineConnections {
 
     @Override
     public void shutdownOutput(long id) {
+        beforeCall.run();
         engine.shutdownOutput(id);
         afterCall.run();
     }
 
     @Override
     public void close(long id) {
+        beforeCall.run();
         engine.close(id);
         afterCall.run();
     }
 
     @Override
     public void abort(long id) {
+        beforeCall.run();
         engine.abort(id);
         afterCall.run();
     }

@@ -4,6 +4,8 @@ import dev.portcullis.wire.OutSegment;
 import dev.portcullis.wire.ParsedFrame;
 
 import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.CWR;
+import static dev.portcullis.wire.TcpFlags.ECE;
 import static dev.portcullis.wire.TcpFlags.FIN;
 import static dev.portcullis.wire.TcpFlags.PSH;
 import static dev.portcullis.wire.TcpFlags.RST;
@@ -43,6 +45,7 @@ final class Sender {
     void transmit(Connection c, int seq, int flags, long pos, int len) {
         OutSegment s = core.out.on(c);
         s.seq = seq;
+        if (c.ecnOn && c.ceSeen && (flags & ACK) != 0) flags |= ECE; // RFC 3168 §6.1.3: echo CE until CWR
         s.flags = flags;
         if ((flags & ACK) != 0) s.ack = c.rcvNxt;
         s.window = core.receiver.windowField(c);
@@ -159,7 +162,10 @@ final class Sender {
                 int room = payloadRoom(c);
                 long wndRoom = c.sndUnaPos + c.sndWnd - nxt;
                 long inFlight = c.inRecovery && c.recoveryIsSack ? pipe(c) : c.flightBytes();
-                long cwndRoom = c.cwnd - inFlight;
+                // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so that a
+                // small window still produces the three duplicates fast retransmit needs
+                long allowance = !c.inRecovery && c.dupAcks > 0 && c.dupAcks < 3 ? (long) c.dupAcks * c.mss : 0;
+                long cwndRoom = c.cwnd + allowance - inFlight;
                 long len = Math.min(Math.min(room, unsent), Math.min(wndRoom, cwndRoom));
                 if (len <= 0) return;
                 // RFC 9293 §3.8.6.2.1 sender SWS avoidance (no Nagle: a proxy forwards what it has at once)
@@ -167,6 +173,13 @@ final class Sender {
                 boolean last = len == unsent;
                 boolean fin = last && c.finQueued;
                 int flags = ACK | (last ? PSH : 0) | (fin ? FIN : 0);
+                if (c.ecnOn && !retransmission) {
+                    core.out.ect = true;            // RFC 3168 §6.1.5: ECT on new data only, never on retransmissions
+                    if (c.cwrPending) {
+                        flags |= CWR;               // §6.1.2: tell the receiver we reduced
+                        c.cwrPending = false;
+                    }
+                }
                 transmit(c, c.sndNxt, flags, nxt, (int) len);
                 if (retransmission) {
                     core.ctr.retransmits++;
@@ -247,8 +260,15 @@ final class Sender {
             if (c.cwnd - pipe(c) < c.mss) return;
             long lb = lostBoundary(c);
             long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
-            if (h >= lb || h >= c.sndMaxPos()) return; // NextSeg rule 1 found nothing: new data next
-            long end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());
+            long fack = c.sacked.highest(c.sndUnaPos);
+            long end;
+            if (h < lb && h < c.sndMaxPos()) {
+                end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());   // NextSeg rule 1: lost
+            } else if (h < fack && !canSendNew(c)) {
+                end = Math.min(c.sacked.nextCovered(h), c.sndMaxPos());              // rule 3: no new data
+            } else {
+                return;                                                              // rule 2: new data next
+            }
             int len = (int) Math.min(payloadRoom(c), end - h);
             if (len <= 0) return;
             transmit(c, c.sndSeq(h), ACK, h, len);
@@ -258,15 +278,34 @@ final class Sender {
         }
     }
 
+    /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
+    private static boolean canSendNew(Connection c) {
+        long nxt = c.sndPos(c.sndMax);
+        return c.sndEndPos > nxt && c.sndUnaPos + c.sndWnd > nxt;
+    }
+
     // ---------------------------------------------------------------- acknowledgments
 
     /** RFC 9293 §3.10.7.4 "fifth, check the ACK field", for an ACK already known to be acceptable. */
     void onAck(Connection c, ParsedFrame f) {
         int ack = f.ack;
         long wnd = (long) (f.window & 0xffff) << c.sndWs;
+        if (c.ecnOn && (f.flags & ECE) != 0 && Seq.gt(ack, c.ecnRecoverSeq) && !c.inRecovery) {
+            // RFC 3168 §6.1.2: respond to congestion as to a loss, at most once per window of data
+            Cubic.onCongestion(c);
+            c.cwnd = c.ssthresh;
+            c.cwrPending = true;
+            c.ecnRecoverSeq = c.sndMax;
+            core.ctr.ecnCwndReductions++;
+        }
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
+        } else if (newSack && ack == c.sndUna && (f.payloadLength > 0 || (f.flags & FIN) != 0) && !c.inRecovery
+                && lostBoundary(c) > c.sndUnaPos && Seq.gt(c.sndUna, c.recoverSeq)) {
+            // RFC 6675 §5 IsLost(HighACK + 1) from SACK information that came on a data segment (the peer is
+            // sending too, so its ACKs are never pure duplicates): start recovery as Linux does
+            enterRecovery(c);
         } else if (ack == c.sndUna && f.payloadLength == 0 && (f.flags & (FIN | dev.portcullis.wire.TcpFlags.SYN)) == 0
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
             onDupAck(c);

@@ -215,7 +215,9 @@ public final class TcpEngine {
         return i;
     }
 
+    /** The live counters (gauges refreshed first); copy them with {@link EngineCounters#snapshot}. */
     public EngineCounters counters() {
+        core.updateMemoryGauge();
         return core.ctr;
     }
 

@@ -252,6 +252,7 @@ class PacketSocketNetnsTest {
                     + " cut %d, ring drops %d%n", s.rxFrames(), bytes[0], big[0], maxLen[0], gso[0], s.rxTruncated(),
                     s.kernelDrops);
             assertThat(s.rxTruncated()).isZero();
+            assertThat(s.rxMalformed()).isZero();
             assertThat(big[0]).as("TSO frames arrive unsegmented").isPositive();
             assertThat(parsed[0]).isEqualTo(s.rxFrames());
             if (s.kernelDrops == 0) {

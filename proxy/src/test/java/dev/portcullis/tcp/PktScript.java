@@ -233,6 +233,7 @@ final class PktScript {
         long seq = WILD, end = WILD, len = WILD, ack = WILD, win = WILD;
         long mss = -1, wscale = -1, tsVal = -1, tsEcr = -1;
         int port = -1; // dport (inbound) / sport (outbound): another local port than the listener's
+        boolean ce, ect0; // inbound: mark Congestion Experienced; outbound: expect ECT(0)
         boolean hasTs, sackOk, fastOpen, ecrEcho;
         List<long[]> sack = new ArrayList<>();
     }
@@ -266,6 +267,8 @@ final class PktScript {
                 case "ack" -> p.ack = num(w[++k]);
                 case "win" -> p.win = num(w[++k]);
                 case "dport", "sport" -> p.port = Integer.parseInt(w[++k]);
+                case "ce" -> p.ce = true;
+                case "ect0" -> p.ect0 = true;
                 default -> fail("unknown token " + w[k]);
             }
         }
@@ -344,6 +347,7 @@ final class PktScript {
             o.ack = (int) (c.serverIsn == WILD ? 0 : c.serverIsn) + (int) p.ack;
         }
         o.window = p.win == WILD ? 65535 : (int) p.win;
+        if (p.ce) o.trafficClass = 3;
         if (p.mss >= 0) o.mss = (int) p.mss;
         if (p.wscale >= 0) o.windowScale = (int) p.wscale;
         o.sackPermitted = p.sackOk;
@@ -422,6 +426,7 @@ final class PktScript {
         if (p.end != WILD && (int) (relSeq + f.payloadLength) != (int) p.end) why.append(" end");
         if ((p.flags & TcpFlags.ACK) != 0 && p.ack != WILD && (int) relAck != (int) p.ack) why.append(" ack");
         if (p.win != WILD && f.window != p.win) why.append(" win");
+        if (p.ect0 != ((f.trafficClass & 3) == 2)) why.append(" ECN-codepoint");
         if (p.mss != f.mss && !(p.mss == WILD && f.mss >= 0)) why.append(" mss");
         if (p.wscale != f.windowScale && !(p.wscale == WILD && f.windowScale >= 0)) why.append(" wscale");
         if (p.sackOk != f.sackPermitted) why.append(" sackOK");
@@ -475,6 +480,8 @@ final class PktScript {
             o.add(s.toString());
         }
         if (!o.isEmpty()) b.append(" <").append(String.join(",", o)).append('>');
+        if ((f.trafficClass & 3) == 2) b.append(" ect0");
+        if ((f.trafficClass & 3) == 3) b.append(" ce");
         return b.toString();
     }
 

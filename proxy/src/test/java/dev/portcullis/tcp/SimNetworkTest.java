@@ -99,6 +99,7 @@ class SimNetworkTest {
         long id = -1, readPos = 0, writePos = 0;
         boolean eof = false, shut = false, closeCalled = false;
         String appError = null;
+        long engineDoneAt = -1, peerDoneAt = -1;
         peer.start(0);
         long wall0 = 1_700_000_000L;
         long limit = 3_600_000_000_000L;
@@ -130,6 +131,8 @@ class SimNetworkTest {
             for (int i = 0; i < sink.count(); i++) toPeer.send(now[0], sink.frame(i).toArray(ValueLayout.JAVA_BYTE));
             sink.clear();
             boolean closed = closeCalled && !events.closed.isEmpty();
+            if (engineDoneAt < 0 && readPos == bytes) engineDoneAt = now[0];
+            if (peerDoneAt < 0 && peer.received == bytes) peerDoneAt = now[0];
             if (peer.done() && closed) break;
             if (peer.error != null || appError != null) {
                 throw new AssertionError("seed " + seed + " at " + now[0] / 1e9 + " s: "
@@ -172,6 +175,10 @@ class SimNetworkTest {
         assertThat(events.closed.get(0)[1]).as("seed %d: close reason", seed).isEqualTo(CloseReason.NORMAL);
         assertThat(engine.counters().connections).isZero();
         assertThat(engine.bufferChunksUsed()).as("seed %d: chunks left", seed).isZero();
+        if (TRACE || System.getenv("SIM_TIMES") != null) {
+            System.out.printf("seed %d: engine->peer done at %.1f s, peer->engine done at %.1f s%n", seed,
+                    peerDoneAt / 1e9, engineDoneAt / 1e9);
+        }
         return new Result(now[0], toPeer.sent, toEngine.sent, engine.counters().retransmits, engine.counters().toString());
     }
 

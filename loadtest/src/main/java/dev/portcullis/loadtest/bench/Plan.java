@@ -34,12 +34,14 @@ record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> se
                 Path.of(a.str("out", repo.resolve("loadtest/target/bench-" + stamp).toString())),
                 Path.of(a.str("portcullis", repo.resolve("proxy/target/portcullis-dist/bin/portcullis").toString())),
                 a.str("commit", "unknown"), a.flag("generator-only"), !a.flag("no-jar-fallback"),
-                a.num("exact-bytes", quick ? 8_000_000 : 100_000_000));
+                a.num("exact-bytes", quick ? 4_000_000 : 16_000_000));
     }
 
     /** Measurement steps, for the progress line. */
     int steps() {
         if (generatorOnly) return 2;
-        return setups.size() * (1 + rates.size()) + 2 + 2 * lossPercents.size() + (impairment ? 2 : 0);
+        long lossRuns = lossPercents.stream().filter(l -> l > 0).count();
+        long relays = setups.stream().filter(p -> p == Protection.COOKIES2 || p == Protection.PORTCULLIS).count();
+        return (int) (2 + setups.size() * (1 + rates.size()) + relays * (1 + lossRuns + (impairment ? 1 : 0)));
     }
 }
