@@ -123,7 +123,8 @@ class PortcullisContainerIT {
                 String body = get(admin, "/metrics").body();
                 scraped = PrometheusText.metricNames(body);
                 totals = PrometheusText.sums(body);
-                if (totals.getOrDefault("portcullis_relay_accepted_total", 0.0) >= 1) break;
+                if (totals.getOrDefault("portcullis_relay_accepted_total", 0.0) >= 1
+                        && totals.getOrDefault("portcullis_relay_bytes_total", 0.0) > 0) break;
                 Thread.sleep(250);
             }
             System.out.println("[PortcullisContainerIT] scraped " + scraped.size() + " metric names");
@@ -189,8 +190,8 @@ class PortcullisContainerIT {
         }
         Path dir = Files.createTempDirectory(tmp, "prometheus");
         try (LocalPrometheus prom = LocalPrometheus.start(PortcullisImage.repositoryRoot(), dir, admin, freePort())) {
-            // rate() over 1m needs two scrapes (5 s apart) of the counters that saw the connection.
-            assertThat(prom.awaitData("rate(portcullis_relay_accepted_total[1m]) > 0", Duration.ofSeconds(60)))
+            // rate() over 1m needs two samples (scrapes are 5 s apart).
+            assertThat(prom.awaitData("count_over_time(portcullis_relay_accepted_total[1m]) >= 2", Duration.ofSeconds(60)))
                     .as("Prometheus scraped Portcullis twice; log: " + dir.resolve("prometheus.log")).isTrue();
             List<String> empty = new java.util.ArrayList<>();
             List<String> queries = LocalPrometheus.queriesOf(DeployFilesTest.dashboardExprs());
@@ -203,7 +204,56 @@ class PortcullisContainerIT {
                             PortcullisImage.repositoryRoot().resolve("deploy/prometheus/alerts.yml"))).size());
             System.out.println("[PortcullisContainerIT] Prometheus: " + queries.size()
                     + " dashboard queries returned data, every alert rule evaluated");
+            floodRaisesTheAlert(admin, prom);
         }
+    }
+
+    /**
+     * A short SYN flood from the client namespace (hping3, 20,000 SYNs, about 4,000/s here): every SYN Portcullis
+     * counts is answered with a cookie, a legitimate client still gets through, and when the counted rate is above
+     * the alert's threshold the flood alert goes pending. The share of sent SYNs that Portcullis counted is printed:
+     * on this machine it was about 10% while tcpdump on the same interface saw all of them (an io-layer loss that
+     * the ring's own drop counter does not show; reported to the io owner).
+     */
+    private static void floodRaisesTheAlert(int admin, LocalPrometheus prom) throws Exception {
+        if (!onPath("hping3")) {
+            System.out.println("[PortcullisContainerIT] hping3 not on PATH: the flood is not exercised");
+            return;
+        }
+        int sent = 20_000;
+        Map<String, Double> before = PrometheusText.sums(get(admin, "/metrics").body());
+        long t0 = System.nanoTime();
+        TestLink.Result flood = link.inClient(60, "hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c",
+                Integer.toString(sent), link.vip);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(flood.output()).contains(sent + " packets transmitted");
+        Thread.sleep(1500); // the shard publishes its counters periodically
+        Map<String, Double> after = PrometheusText.sums(get(admin, "/metrics").body());
+        double syns = delta(before, after, "portcullis_syns_received_total");
+        double cookies = delta(before, after, "portcullis_cookies_sent_total");
+        double ringDrops = delta(before, after, "portcullis_ring_drops_total");
+        System.out.printf("[PortcullisContainerIT] flood: %d SYNs sent in %.1f s; Portcullis counted %.0f (%.0f%%),"
+                + " sent %.0f cookies, ring drops %.0f%n", sent, seconds, syns, 100 * syns / sent, cookies, ringDrops);
+        assertThat(syns).isPositive();
+        assertThat(cookies).isEqualTo(syns); // cookies.mode = always: every SYN gets one, nothing else does
+
+        TestLink.Result legit = link.inClient(20, "bash", "-c", "exec 3<>/dev/tcp/" + link.vip + "/80 && "
+                + "printf 'GET / HTTP/1.0\\r\\nHost: vip\\r\\n\\r\\n' >&3 && cat <&3");
+        assertThat(legit.output()).contains("hello from the backend");
+
+        double counted = syns / seconds;
+        String alert = "ALERTS{alertname=\"PortcullisSynFloodUnderWay\"}";
+        if (counted > 1500) {
+            assertThat(prom.awaitData(alert, Duration.ofSeconds(45))).as("the flood alert is pending or firing").isTrue();
+            System.out.println("[PortcullisContainerIT] flood alert raised");
+        } else {
+            System.out.printf("[PortcullisContainerIT] flood alert not checked: Portcullis counted %.0f SYNs/s, "
+                    + "below the rule's 1000/s over 1m with margin%n", counted);
+        }
+    }
+
+    private static double delta(Map<String, Double> before, Map<String, Double> after, String name) {
+        return after.getOrDefault(name, 0.0) - before.getOrDefault(name, 0.0);
     }
 
     // ------------------------------------------------------------------------------------------------ helpers ---
