@@ -21,7 +21,7 @@ portcullis_need "$ENGINE"
 portcullis_containers_conf
 
 tag=${1:-portcullis:latest}
-args=(build --pull=never --network host -f "$repo/Dockerfile" -t "$tag" -t portcullis:latest)
+args=(build "${NO_PULL[@]}" --network host -f "$repo/Dockerfile" -t "$tag" -t portcullis:latest)
 m2=${HOST_M2_REPOSITORY:-$HOME/.m2/repository}
 [ "$ENGINE" = podman ] && args+=(--format docker)   # OCI format would drop HEALTHCHECK
 if [ "$ENGINE" = podman ] && [ -d "$m2" ]; then

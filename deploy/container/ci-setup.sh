@@ -37,7 +37,9 @@ fi
 # 1. packages
 pkgs=(podman buildah runc debootstrap curl prometheus)
 missing=()
-for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+# "install ok installed" only: a removed package keeps a dpkg status entry (config-files) that dpkg -s accepts.
+installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+for p in "${pkgs[@]}"; do installed "$p" || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]}"
   apt-get update -qq >&2 || fail "apt-get update"

@@ -88,7 +88,7 @@ COPY openjdk /opt/java/openjdk
 RUN java -version
 CMD ["jshell"]
 EOF
-  "$ENGINE" build --pull=never -q -t "$JDK_IMAGE" "$work/jdk" >"$work/jdk.log" 2>&1 || { cat "$work/jdk.log" >&2; exit 1; }
+  "$ENGINE" build "${NO_PULL[@]}" -q -t "$JDK_IMAGE" "$work/jdk" >"$work/jdk.log" 2>&1 || { cat "$work/jdk.log" >&2; exit 1; }
   rm -rf "$work/jdk"
   say "made $JDK_IMAGE"
 else
@@ -115,7 +115,7 @@ COPY maven /usr/share/maven
 RUN ln -s /usr/share/maven/bin/mvn /usr/bin/mvn && mvn -v
 CMD ["mvn"]
 EOF
-  "$ENGINE" build --pull=never -q -t "$MAVEN_IMAGE" "$work/maven/ctx" >"$work/maven.log" 2>&1 || { cat "$work/maven.log" >&2; exit 1; }
+  "$ENGINE" build "${NO_PULL[@]}" -q -t "$MAVEN_IMAGE" "$work/maven/ctx" >"$work/maven.log" 2>&1 || { cat "$work/maven.log" >&2; exit 1; }
   say "made $MAVEN_IMAGE"
 else
   say "$MAVEN_IMAGE exists"

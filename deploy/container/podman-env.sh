@@ -8,11 +8,14 @@
 #     events_logger=file     no journald
 #     default_ulimits        podman otherwise copies the host's hard limits, which this sandbox refuses to raise
 #   An existing file that already names runtime = "runc" is left alone (an operator's own file wins).
-# - exports ENGINE (podman unless ENGINE is set, e.g. ENGINE=docker for a Docker engine).
+# - sets ENGINE (podman unless ENGINE is set, e.g. ENGINE=docker for a Docker engine; that path is untested here)
+#   and NO_PULL, the build flag that forbids pulling.
 
 set -euo pipefail
 
 ENGINE=${ENGINE:-podman}
+# podman/buildah take --pull=never; Docker's build has no such value (it uses a local image when there is one).
+if [ "$ENGINE" = podman ]; then NO_PULL=(--pull=never); else NO_PULL=(); fi
 CONTAINERS_CONF=${CONTAINERS_CONF_PATH:-/etc/containers/containers.conf}
 
 portcullis_containers_conf() {

@@ -89,6 +89,7 @@ ts("Backends up", [
 ], 0, 23, w=8, desc="1 while the last connect to the backend succeeded.")
 ts("Backend connect failures", [
     (f'sum by (pool, backend) (rate(portcullis_backend_connect_failures_total{{{I}}}[$__rate_interval]))', "{{pool}} {{backend}}"),
+    (f'sum(rate(portcullis_relay_no_backend_total{{{I}}}[$__rate_interval]))', "clients reset: no backend answered"),
 ], 8, 23, w=8, unit="ops")
 ts("Relay throughput", [
     (f'sum by (direction) (rate(portcullis_relay_bytes_total{{{I}}}[$__rate_interval])) * 8', "{{direction}}"),
@@ -97,7 +98,9 @@ ts("Relay throughput", [
 # Row 3: frames, drops and TCP hygiene.
 row("Frames and TCP", 31)
 ts("Ring drops and dropped frames", [
+    (f'sum(rate(portcullis_ring_frames_total{{{I}}}[$__rate_interval]))', "frames read from the rings"),
     (f'sum(rate(portcullis_ring_drops_total{{{I}}}[$__rate_interval]))', "ring drops (kernel, ring full)"),
+    (f'sum(rate(portcullis_ring_frames_cut_total{{{I}}}[$__rate_interval]))', "frames cut short by the ring"),
     (f'sum by (reason) (rate(portcullis_drops_total{{{I}}}[$__rate_interval]))', "dropped: {{reason}}"),
 ], 0, 32, unit="pps", desc="Ring drops are losses before parsing; the others are frames Portcullis read and dropped, by reason.")
 ts("RSTs, challenge ACKs, retransmissions", [

@@ -67,6 +67,10 @@ final class Portcullis {
     }
 
     private void startAll() throws Exception {
+        if (!java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/class/net", settings.interfaceName()))) {
+            throw new StartFailure("interface " + settings.interfaceName() + " does not exist in this network namespace"
+                    + " (portcullis.interface; 'ip link' lists them)");
+        }
         for (BackendPool pool : pools.values()) {
             for (Backend b : pool.backends()) {
                 metrics.registerBackend(pool.name(), b.label(), b::connectFailures, b::resets, b::activeConnections, () -> !b.isMarkedDown());
@@ -86,7 +90,7 @@ final class Portcullis {
         }
         shards.start();
         log.info("portcullis running: {} shard(s) on {}, VIPs {}, ports {}", settings.shards(), settings.interfaceName(),
-                settings.vips(), routes.keySet());
+                settings.vips().stream().map(java.net.InetAddress::getHostAddress).toList(), routes.keySet());
     }
 
     int adminPort() {

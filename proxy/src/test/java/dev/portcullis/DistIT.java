@@ -64,4 +64,23 @@ class DistIT {
         assertThat(r[0]).isEqualTo("2");
         assertThat(r[2]).isEqualTo("portcullis.listeners[0].port = 80000: expected a port from 1 to 65535 (bad.conf:4)\n");
     }
+
+    @Test
+    void a_missing_interface_is_one_clear_line_and_exit_1() throws Exception {
+        Path f = dir.resolve("noif.conf");
+        Files.writeString(f, """
+                portcullis {
+                  interface = "nosuch0"
+                  vips = ["192.0.2.10"]
+                  pools { web { backends = ["127.0.0.1:8080"] } }
+                  listeners = [ { port = 80, pool = web } ]
+                  admin.port = 0
+                }
+                """);
+        String[] r = run("--config", f.toString());
+        assertThat(r[0]).as(r[2]).isIn("1");
+        // as root the capability check passes and the interface check speaks; without root the capability line does
+        assertThat(r[2].lines().toList()).as(r[2]).singleElement().asString()
+                .matches("portcullis: (interface nosuch0 does not exist in this network namespace.*|missing CAP_NET_RAW.*)");
+    }
 }

@@ -35,6 +35,7 @@ public final class Native {
     public static final int SO_RCVBUF = 8;
     public static final int SO_SNDBUF = 7;
     public static final int SO_ATTACH_FILTER = 26;
+    public static final int SO_ERROR = 4;
     public static final int ETH_P_ALL = 0x0003;
     public static final int MSG_DONTWAIT = 0x40;
     // <sys/mman.h>
@@ -60,13 +61,13 @@ public final class Native {
 
     private static final String CAUSE;
     private static final MethodHandle SOCKET, SETSOCKOPT, GETSOCKOPT, BIND, MMAP, MUNMAP, CLOSE, POLL, SENDTO,
-            SENDMMSG, IF_NAMETOINDEX, IOCTL, STRERROR, OPEN, SETNS;
+            SENDMMSG, IF_NAMETOINDEX, IOCTL, STRERROR, OPEN, SETNS, RECV, SCHED_SETAFFINITY;
 
     static {
         String cause = null;
         MethodHandle socket = null, setsockopt = null, getsockopt = null, bind = null, mmap = null, munmap = null,
                 close = null, poll = null, sendto = null, sendmmsg = null, ifNameToIndex = null, ioctl = null,
-                strerror = null, open = null, setns = null;
+                strerror = null, open = null, setns = null, recv = null, schedSetaffinity = null;
         if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
             cause = "not Linux (os.name=" + System.getProperty("os.name") + "): AF_PACKET needs Linux";
         } else if (!Native.class.getModule().isNativeAccessEnabled()) {
@@ -99,6 +100,9 @@ public final class Native {
                         FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT),
                         Linker.Option.captureCallState("errno"), Linker.Option.firstVariadicArg(2));
                 setns = errnoCall("setns", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+                recv = errnoCall("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+                schedSetaffinity = errnoCall("sched_setaffinity",
+                        FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS));
             } catch (Throwable t) {
                 cause = "cannot link libc: " + t;
             }
@@ -106,6 +110,7 @@ public final class Native {
         SOCKET = socket; SETSOCKOPT = setsockopt; GETSOCKOPT = getsockopt; BIND = bind; MMAP = mmap;
         MUNMAP = munmap; CLOSE = close; POLL = poll; SENDTO = sendto; SENDMMSG = sendmmsg;
         IF_NAMETOINDEX = ifNameToIndex; IOCTL = ioctl; STRERROR = strerror; OPEN = open; SETNS = setns;
+        RECV = recv; SCHED_SETAFFINITY = schedSetaffinity;
         if (cause == null) {
             cause = probePacketSocket();
         }
@@ -378,6 +383,51 @@ public final class Native {
             throw error("sendmmsg", e);
         }
         return r;
+    }
+
+    /**
+     * recv(2) of one frame from a packet socket (the loadtest's impairment bridge); returns the bytes received, or
+     * -1 for EAGAIN/EINTR with MSG_DONTWAIT (nothing there yet).
+     */
+    public static long recv(int fd, MemorySegment buf, long len, int flags) throws IOException {
+        checkLinked(RECV);
+        MemorySegment c = capture();
+        long r;
+        try {
+            r = (long) RECV.invokeExact(c, fd, buf, len, flags);
+        } catch (Throwable t) {
+            throw unavailable(t);
+        }
+        if (r < 0) {
+            int e = errno(c);
+            if (e == EAGAIN || e == EINTR) {
+                return -1;
+            }
+            throw error("recv", e);
+        }
+        return r;
+    }
+
+    /** Pins the calling thread to one CPU with sched_setaffinity(2) (the loadtest's flood sender, like trafgen's). */
+    public static void pinCurrentThread(int cpu) throws IOException {
+        checkLinked(SCHED_SETAFFINITY);
+        if (cpu < 0 || cpu >= 1024) {
+            throw new IOException("cpu " + cpu + " out of range 0..1023");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mask = a.allocate(128, 8); // cpu_set_t: 1024 bits
+            mask.set(JAVA_LONG, (cpu / 64) * 8L, 1L << (cpu % 64));
+            MemorySegment c = capture();
+            int r;
+            try {
+                r = (int) SCHED_SETAFFINITY.invokeExact(c, 0, 128L, mask);
+            } catch (Throwable t) {
+                throw unavailable(t);
+            }
+            if (r < 0) {
+                throw error("sched_setaffinity(cpu " + cpu + ")", errno(c));
+            }
+        }
     }
 
     /** if_nametoindex(3) in the calling thread's network namespace. */

@@ -5,7 +5,6 @@ import dev.portcullis.tcp.FrameSink;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -20,18 +19,11 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *
  * <p>Single-threaded after {@link #open}: one shard thread reads, writes and closes it (the socket may be opened
  * on another thread, e.g. one that entered a network namespace). Counters are plain longs read on that thread.
- *
- * <pre>
- * RX ring: blockCount blocks of blockSize bytes, each:
- *   tpacket_block_desc (48): version 0, offset_to_priv 4, block_status 8, num_pkts 12, offset_to_first_pkt 16,
- *                            blk_len 20, seq_num 24, ts_first 32, ts_last 40
- *   then packets, each a tpacket3_hdr (48): next_offset 0, sec 4, nsec 8, snaplen 12, len 16, status 20,
- *                            mac 24 (u16, from the header), net 26, rxhash 28, vlan_tci 32, vlan_tpid 36
- * </pre>
+ * The RX ring is blockCount blocks of blockSize bytes, walked by {@link RxRing}.
  */
 public final class PacketSocket implements FrameSink, AutoCloseable {
     // <linux/if_packet.h>
-    static final int SOL_PACKET = 263, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10,
+    static final int SOL_PACKET = 263, PACKET_ADD_MEMBERSHIP = 1, PACKET_MR_MULTICAST = 0, PACKET_RX_RING = 5, PACKET_STATISTICS = 6, PACKET_VERSION = 10,
             PACKET_FANOUT = 18, PACKET_IGNORE_OUTGOING = 23, TPACKET_V3 = 2;
     static final int PACKET_FANOUT_HASH = 0, PACKET_FANOUT_FLAG_IGNORE_OUTGOING = 0x4000;
     /** tp_status / block_status bits. */
@@ -42,17 +34,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     // tpacket_req3
     private static final int REQ_BLOCK_SIZE = 0, REQ_BLOCK_NR = 4, REQ_FRAME_SIZE = 8, REQ_FRAME_NR = 12,
             REQ_RETIRE_BLK_TOV = 16, REQ_SIZEOF_PRIV = 20, REQ_FEATURE_REQ_WORD = 24, REQ_SIZE = 28;
-    // tpacket_block_desc
-    private static final int BLK_STATUS = 8, BLK_NUM_PKTS = 12, BLK_OFFSET_TO_FIRST_PKT = 16;
-    // tpacket3_hdr
-    private static final int PKT_NEXT_OFFSET = 0, PKT_SEC = 4, PKT_NSEC = 8, PKT_SNAPLEN = 12, PKT_LEN = 16, PKT_STATUS = 20, PKT_MAC = 24,
-            PKT_VLAN_TCI = 32;
     // sockaddr_ll
     private static final int SLL_FAMILY = 0, SLL_PROTOCOL = 2, SLL_IFINDEX = 4, SLL_SIZE = 20;
     // struct mmsghdr = msghdr (56) + msg_len (4) + pad; struct iovec (16)
     private static final int MMSG_SIZE = 64, MSG_IOV = 16, MSG_IOVLEN = 24, IOV_SIZE = 16, IOV_BASE = 0, IOV_LEN = 8;
-
-    private static final VarHandle INT = JAVA_INT.varHandle();
 
     /** Receives each complete frame of a ring block; the frame is valid only during the call. */
     public interface RxHandler {
@@ -86,8 +71,8 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     private final RingOptions options;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment ring;
+    private final RxRing rx;
     private final int blockSize, blockCount;
-    private int currentBlock;
     private final MemorySegment pollFd;
     private final MemorySegment statsCell, statsLen;
     // TX batch
@@ -99,13 +84,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     private boolean closed;
 
     // counters (plain longs, owned by the shard thread)
-    public long rxBlocks, rxFrames, rxBytes, rxTruncated;
     public long txFrames, txBytes, txBatches, txDropped, txErrors, txFullFlushes;
     /** PACKET_STATISTICS, accumulated (the kernel resets them on each read). */
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
     public String lastTxError;
-    /** The kernel's receive time (CLOCK_REALTIME, ns) of the frame being handed on: for latency figures. */
-    public long lastFrameRealtimeNs;
 
     private PacketSocket(String device, RingOptions options, Filter filter) throws IOException {
         Native.ensureAvailable();
@@ -171,6 +153,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
             throw e;
         }
         this.ring = mapped;
+        this.rx = new RxRing(mapped, blockSize, blockCount);
         this.pollFd = arena.allocate(8, 4);
         this.statsCell = arena.allocate(12, 4);
         this.statsLen = arena.allocate(4, 4);
@@ -221,52 +204,39 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      * the kernel. Returns the number of blocks read (0: nothing ready).
      */
     public int readBlocks(RxHandler handler, int maxBlocks) {
-        int n = 0;
-        while (n < maxBlocks && !closed) {
-            long base = (long) currentBlock * blockSize;
-            // acquire: the packets of the block are visible once the kernel's status store is
-            int status = (int) INT.getAcquire(ring, base + BLK_STATUS);
-            if ((status & TP_STATUS_USER) == 0) {
-                break;
-            }
-            int packets = ring.get(JAVA_INT, base + BLK_NUM_PKTS);
-            long pkt = base + Integer.toUnsignedLong(ring.get(JAVA_INT, base + BLK_OFFSET_TO_FIRST_PKT));
-            long end = base + blockSize;
-            for (int i = 0; i < packets && pkt + 48 <= end; i++) {
-                int snaplen = ring.get(JAVA_INT, pkt + PKT_SNAPLEN);
-                int len = ring.get(JAVA_INT, pkt + PKT_LEN);
-                int pktStatus = ring.get(JAVA_INT, pkt + PKT_STATUS);
-                long frame = pkt + Short.toUnsignedInt(ring.get(JAVA_SHORT, pkt + PKT_MAC));
-                if (snaplen < len || frame + snaplen > end) {
-                    rxTruncated++; // the ring cut it: a cut segment must never reach the engine
-                } else {
-                    int tci = (pktStatus & TP_STATUS_VLAN_VALID) != 0
-                            ? ring.get(JAVA_INT, pkt + PKT_VLAN_TCI) & 0xffff : -1;
-                    rxFrames++;
-                    rxBytes += snaplen;
-                    lastFrameRealtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_SEC)) * 1_000_000_000L
-                            + ring.get(JAVA_INT, pkt + PKT_NSEC);
-                    handler.onFrame(ring, frame, snaplen, pktStatus, tci);
-                }
-                int next = ring.get(JAVA_INT, pkt + PKT_NEXT_OFFSET);
-                if (next <= 0) {
-                    break;
-                }
-                pkt += next;
-            }
-            // release: our reads of the block happen before the kernel may reuse it
-            INT.setRelease(ring, base + BLK_STATUS, TP_STATUS_KERNEL);
-            currentBlock = currentBlock + 1 == blockCount ? 0 : currentBlock + 1;
-            rxBlocks++;
-            n++;
-        }
-        return n;
+        return closed ? 0 : rx.read(handler, maxBlocks);
     }
 
     /** True when the next block is ready (no system call). */
     public boolean blockReady() {
-        long base = (long) currentBlock * blockSize;
-        return !closed && ((int) INT.getAcquire(ring, base + BLK_STATUS) & TP_STATUS_USER) != 0;
+        return !closed && rx.ready();
+    }
+
+    public long rxBlocks() {
+        return rx.blocks;
+    }
+
+    public long rxFrames() {
+        return rx.frames;
+    }
+
+    public long rxBytes() {
+        return rx.bytes;
+    }
+
+    /** Frames the ring cut (tp_snaplen < tp_len): counted, never handed on. */
+    public long rxTruncated() {
+        return rx.truncated;
+    }
+
+    /** Packet headers pointing outside their block (never seen from a kernel): counted, skipped. */
+    public long rxMalformed() {
+        return rx.malformed;
+    }
+
+    /** The kernel's receive time (CLOCK_REALTIME, ns) of the frame being handed on: for latency figures. */
+    public long lastFrameRealtimeNs() {
+        return rx.lastFrameRealtimeNs;
     }
 
     /** Waits up to {@code timeoutMs} for a retired block with poll(2) (for a loop of its own; Netty uses epoll). */
@@ -287,6 +257,36 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         kernelPackets += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 0));
         kernelDrops += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 4));
         kernelFreezeQueueCount += Integer.toUnsignedLong(statsCell.get(JAVA_INT, 8));
+    }
+
+    /**
+     * Adds a link-layer multicast address to the interface's filter for as long as the socket lives
+     * (PACKET_ADD_MEMBERSHIP): a NIC drops multicast frames it was not told about, so the neighbour
+     * solicitations for an IPv6 VIP, sent to its solicited-node group (RFC 4861 §7.2.2, 33:33:ff:xx:xx:xx per
+     * RFC 2464 §7), would never reach the ring on real hardware.
+     */
+    public void joinMulticast(long mac) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment mreq = a.allocate(16, 4); // packet_mreq: ifindex, type (u16), alen (u16), address[8]
+            mreq.set(JAVA_INT, 0, ifindex);
+            mreq.set(JAVA_SHORT, 4, (short) PACKET_MR_MULTICAST);
+            mreq.set(JAVA_SHORT, 6, (short) 6);
+            for (int i = 0; i < 6; i++) {
+                mreq.set(JAVA_BYTE, 8 + i, (byte) (mac >>> (8 * (5 - i))));
+            }
+            Native.setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, mreq, "PACKET_ADD_MEMBERSHIP");
+        }
+    }
+
+    /** The Ethernet address of the solicited-node multicast group of an IPv6 address (RFC 4291 §2.7.1). */
+    public static long solicitedNodeMac(long lo) {
+        return 0x3333_ff00_0000L | (lo & 0xff_ffffL);
+    }
+
+    /** Reads and clears the socket's pending error (SO_ERROR); 0 when none. */
+    public int takeError() throws IOException {
+        Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, statsCell.asSlice(0, 4), statsLen, "SO_ERROR");
+        return statsCell.get(JAVA_INT, 0);
     }
 
     // ---------------------------------------------------------------- TX

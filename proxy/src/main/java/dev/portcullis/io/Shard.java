@@ -12,6 +12,7 @@ import dev.portcullis.wire.ParsedFrame;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
+import io.netty.channel.epoll.EpollIoEvent;
 import io.netty.channel.epoll.EpollIoHandle;
 import io.netty.channel.epoll.EpollIoOps;
 import io.netty.channel.unix.FileDescriptor;
@@ -83,7 +84,7 @@ public final class Shard implements AutoCloseable {
     /**
      * Starts a shard on {@code loop}: builds the engine there with the socket's TX batch as its sink, registers
      * the ring's fd in the loop's epoll set, and announces the VIPs (gratuitous ARP, unsolicited NA) when it
-     * answers for them. The returned future completes on the loop.
+     * answers for them. The returned future completes on the loop; when the start fails the socket is closed.
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
                                                  Function<FrameSink, TcpEngine> engineFactory) {
@@ -95,19 +96,30 @@ public final class Shard implements AutoCloseable {
                 socket.onFirstPending(shard::scheduleFlush);
                 loop.register(new RingHandle(shard)).addListener(f -> {
                     if (!f.isSuccess()) {
+                        shard.closeQuietly();
                         started.completeExceptionally(f.cause());
                         return;
                     }
-                    shard.registration = (IoRegistration) f.getNow();
-                    // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
-                    shard.registration.submit(EpollIoOps.EPOLLIN);
-                    if (options.answerNeighbours()) {
-                        shard.announce();
+                    try {
+                        shard.registration = (IoRegistration) f.getNow();
+                        // level-triggered: a ring left with ready blocks (maxBlocksPerWake) wakes the loop again
+                        shard.registration.submit(EpollIoOps.EPOLLIN);
+                        if (options.answerNeighbours()) {
+                            shard.joinSolicitedNodeGroups();
+                            shard.announce();
+                        }
+                        shard.armTimer();
+                        started.complete(shard);
+                    } catch (Throwable t) {
+                        if (shard.registration != null) {
+                            shard.registration.cancel();
+                        }
+                        shard.closeQuietly();
+                        started.completeExceptionally(t);
                     }
-                    shard.armTimer();
-                    started.complete(shard);
                 });
             } catch (Throwable t) {
+                shard.closeQuietly();
                 started.completeExceptionally(t);
             }
         });
@@ -133,7 +145,7 @@ public final class Shard implements AutoCloseable {
         try {
             socket.readStatistics();
         } catch (IOException e) {
-            counters.engineErrors++;
+            counters.setupErrors++;
         }
         into.copyFrom(counters);
         into.copySocket(socket);
@@ -158,6 +170,7 @@ public final class Shard implements AutoCloseable {
         nowNs = System.nanoTime();
         wallSeconds = System.currentTimeMillis() / 1000;
         socket.readBlocks(rx, options.maxBlocksPerWake());
+        counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
         // relay's frames of the same iteration share the sendmmsg
         armTimer();
@@ -287,6 +300,18 @@ public final class Shard implements AutoCloseable {
         }
     }
 
+    /** Solicitations for a VIP6 go to its solicited-node group: let them through the NIC's multicast filter. */
+    private void joinSolicitedNodeGroups() {
+        long[] v6 = options.vip6();
+        for (int i = 0; i < v6.length; i += 2) {
+            try {
+                socket.joinMulticast(PacketSocket.solicitedNodeMac(v6[i + 1]));
+            } catch (IOException e) {
+                counters.setupErrors++;
+            }
+        }
+    }
+
     /** Gratuitous ARP (RFC 5227 §3) and unsolicited NA (RFC 4861 §7.2.6) for every VIP, so neighbours learn us. */
     void announce() {
         for (int ip : options.vip4()) {
@@ -348,6 +373,31 @@ public final class Shard implements AutoCloseable {
             socket.flush();
         }
         armTimer(); // relay calls into the engine may have moved its deadline
+    }
+
+    void onSocketError() {
+        counters.socketErrors++;
+        try {
+            counters.lastSocketErrno = socket.takeError();
+        } catch (IOException e) {
+            counters.setupErrors++;
+        }
+    }
+
+    /**
+     * Called by code about to drive the engine on this loop outside a ring wake-up (the relay, before
+     * {@code write}/{@code read}/{@code close}): the engine's clock is the one of its last {@code onFrame} or
+     * {@code onTimer}, so this passes it the current time (through {@code onTimer}, which also fires what is
+     * due) and segments sent by the call carry fresh timestamps and timer deadlines.
+     */
+    public void beforeEngineCall() {
+        if (engine != null && !closed) {
+            try {
+                engine.onTimer(System.nanoTime(), System.currentTimeMillis() / 1000);
+            } catch (RuntimeException e) {
+                counters.engineErrors++;
+            }
+        }
     }
 
     /** Called by code that drove the engine on this loop outside a ring wake-up (the relay): re-arms the timer. */
@@ -416,12 +466,26 @@ public final class Shard implements AutoCloseable {
         if (loop.inEventLoop()) {
             r.run();
         } else {
-            loop.execute(r);
+            try {
+                loop.execute(r);
+            } catch (java.util.concurrent.RejectedExecutionException gone) {
+                r.run(); // the loop has shut down: nothing else runs on the shard's state any more
+            }
         }
         try {
             done.get(10, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IOException("closing shard on " + socket.device(), e);
+        }
+    }
+
+    /** A start that failed gives the socket back. */
+    private void closeQuietly() {
+        closed = true;
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // already failing
         }
     }
 
@@ -442,6 +506,11 @@ public final class Shard implements AutoCloseable {
 
         @Override
         public void handle(IoRegistration registration, IoEvent event) {
+            if (event instanceof EpollIoEvent e && e.ops().contains(EpollIoOps.EPOLLERR)) {
+                // e.g. ENETDOWN when the interface goes down: level-triggered epoll would report it again and
+                // again until it is read, spinning the loop; reading SO_ERROR clears it
+                shard.onSocketError();
+            }
             shard.onReadable();
         }
 

@@ -13,6 +13,12 @@ public final class ShardCounters {
     public long checksumTrustedPartial, checksumTrustedValid, checksumVerified;
     public long arpRequests, arpReplies, ndSolicitations, ndAdvertisements, announcementsSent;
     public long txClaimFailed, flushes, timerRuns, wakeups, engineErrors;
+    /** Time spent handling ring wake-ups (parse, answer, engine), for the shard's utilisation. */
+    public long rxBusyNs;
+    /** EPOLLERR on the ring's fd (e.g. the interface went down) and the errno last read with SO_ERROR. */
+    public long socketErrors, lastSocketErrno;
+    /** Socket calls that failed outside the packet path (multicast join, statistics, SO_ERROR). */
+    public long setupErrors;
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
@@ -26,11 +32,12 @@ public final class ShardCounters {
         arpRequests = o.arpRequests; arpReplies = o.arpReplies; ndSolicitations = o.ndSolicitations;
         ndAdvertisements = o.ndAdvertisements; announcementsSent = o.announcementsSent;
         txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
-        engineErrors = o.engineErrors;
+        engineErrors = o.engineErrors; rxBusyNs = o.rxBusyNs;
+        socketErrors = o.socketErrors; lastSocketErrno = o.lastSocketErrno; setupErrors = o.setupErrors;
     }
 
     void copySocket(PacketSocket s) {
-        rxFrames = s.rxFrames; rxBytes = s.rxBytes; rxBlocks = s.rxBlocks; rxTruncated = s.rxTruncated;
+        rxFrames = s.rxFrames(); rxBytes = s.rxBytes(); rxBlocks = s.rxBlocks(); rxTruncated = s.rxTruncated();
         txFrames = s.txFrames; txBytes = s.txBytes; txBatches = s.txBatches; txDropped = s.txDropped;
         txErrors = s.txErrors; kernelPackets = s.kernelPackets; kernelDrops = s.kernelDrops;
         kernelFreezeQueueCount = s.kernelFreezeQueueCount;

@@ -24,8 +24,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  *   <li>ICMPv6 neighbour solicitations for a VIP target and advertisements (RFC 4861 §4.3, §4.4), and
  *       packet-too-big to a VIP (RFC 8201).</li>
  * </ul>
- * The frame is seen from its Ethernet header; an 802.1Q tag has been moved to metadata by then, so the ethertype
- * is at 12. Offsets below are from the frame start.
+ * The frame is seen from its Ethernet header. An 802.1Q tag is usually in metadata by then (EtherType at 12);
+ * one kept inline (rx-vlan-offload off) is handled by a second copy of the body 4 bytes further on. Offsets
+ * below are from the frame start.
  */
 final class SocketFilter {
     // BPF opcodes (linux/bpf_common.h)
@@ -47,9 +48,15 @@ final class SocketFilter {
     private static final class Asm {
         final List<Insn> code = new ArrayList<>();
         final Map<String, Integer> labels = new HashMap<>();
+        /** Prefix of the labels of the body being emitted (each body is emitted once per frame layout). */
+        String scope = "";
+
+        private String s(String l) {
+            return l == null ? null : scope + l;
+        }
 
         void label(String l) {
-            labels.put(l, code.size());
+            labels.put(s(l), code.size());
         }
 
         void op(int c, int k) {
@@ -57,15 +64,20 @@ final class SocketFilter {
         }
 
         void jeq(int k, String jt, String jf) {
-            code.add(new Insn(JEQ_K, jt, jf, k, null));
+            code.add(new Insn(JEQ_K, s(jt), s(jf), k, null));
         }
 
         void jset(int k, String jt, String jf) {
-            code.add(new Insn(JSET_K, jt, jf, k, null));
+            code.add(new Insn(JSET_K, s(jt), s(jf), k, null));
         }
 
         void ja(String target) {
-            code.add(new Insn(JA, null, null, 0, target));
+            code.add(new Insn(JA, null, null, 0, s(target)));
+        }
+
+        /** An unconditional jump (32-bit offset) to a label of another scope. */
+        void jaTo(String fullLabel) {
+            code.add(new Insn(JA, null, null, 0, fullLabel));
         }
 
         long[] assemble() {
@@ -101,46 +113,65 @@ final class SocketFilter {
 
     /**
      * Builds the program. {@code vip4}: IPv4 VIPs as ints (big-endian read); {@code vip6}: IPv6 VIPs as hi/lo
-     * pairs; {@code ports}: protected TCP ports, empty for any port.
+     * pairs; {@code ports}: protected TCP ports, empty for any port. The body is emitted twice: for frames whose
+     * 802.1Q tag the device moved to metadata (the usual case: EtherType at 12) and for frames that kept one
+     * tag inline (EtherType 0x8100 at 12, the rest 4 bytes later), each with its own accept/drop so that every
+     * conditional jump stays within its 255-instruction reach.
      */
     static long[] program(int[] vip4, long[] vip6, int[] ports) {
         if (vip6.length % 2 != 0) {
             throw new IllegalArgumentException("vip6 holds hi/lo pairs");
         }
         Asm a = new Asm();
-        a.op(LD_H_ABS, ETHERTYPE);
+        body(a, 0, vip4, vip6, ports);
+        a.scope = "tagged.";
+        body(a, 4, vip4, vip6, ports);
+        return a.assemble();
+    }
+
+    /** One frame layout: every offset moved by {@code off} (4 after an inline 802.1Q tag). */
+    private static void body(Asm a, int off, int[] vip4, long[] vip6, int[] ports) {
+        a.label("start");
+        a.op(LD_H_ABS, ETHERTYPE + off);
         a.jeq(0x0806, "accept", null);
         a.jeq(0x0800, "ip4", null);
-        a.jeq(0x86dd, "ip6", "drop");
+        a.jeq(0x86dd, "ip6", null);
+        if (off == 0) {
+            a.jeq(0x8100, "tag", "drop");
+            a.label("tag");
+            a.jaTo("tagged.start");
+        } else {
+            a.ja("drop"); // one inline tag at most, as the parser takes
+        }
 
         // IPv4: destination must be a VIP
         a.label("ip4");
-        a.op(LD_W_ABS, IP4_DST);
-        for (int i = 0; i < vip4.length; i++) {
-            a.jeq(vip4[i], "ip4vip", null);
+        a.op(LD_W_ABS, IP4_DST + off);
+        for (int v : vip4) {
+            a.jeq(v, "ip4vip", null);
         }
         a.ja("drop");
         a.label("ip4vip");
-        a.op(LD_B_ABS, IP4_PROTO);
+        a.op(LD_B_ABS, IP4_PROTO + off);
         a.jeq(6, "tcp4", null);
         a.jeq(1, "icmp4", "drop");
         a.label("tcp4");
-        a.op(LD_H_ABS, IP4_FRAG);
+        a.op(LD_H_ABS, IP4_FRAG + off);
         a.jset(0x1fff, "accept", null); // a non-first fragment: no ports; let the parser count it
-        a.op(LDX_B_MSH, IP4);            // X = IHL * 4
-        a.op(LD_H_IND, IP4 + 2);         // TCP destination port
+        a.op(LDX_B_MSH, IP4 + off);      // X = IHL * 4
+        a.op(LD_H_IND, IP4 + off + 2);   // TCP destination port
         ports(a, ports);
         a.label("icmp4");
-        a.op(LDX_B_MSH, IP4);
-        a.op(LD_B_IND, IP4);             // ICMP type
+        a.op(LDX_B_MSH, IP4 + off);
+        a.op(LD_B_IND, IP4 + off);       // ICMP type
         a.jeq(3, "accept", "drop");      // destination unreachable (code 4: fragmentation needed)
 
         // IPv6
         a.label("ip6");
-        a.op(LD_B_ABS, IP6_NEXT);
+        a.op(LD_B_ABS, IP6_NEXT + off);
         a.jeq(58, "icmp6", null);
         for (int i = 0; i < vip6.length; i += 2) {
-            dst6(a, IP6_DST, vip6[i], vip6[i + 1], "ip6vip" + i, "ip6next" + i);
+            dst6(a, IP6_DST + off, vip6[i], vip6[i + 1], "ip6vip" + i, "ip6next" + i);
             a.label("ip6next" + i);
         }
         a.ja("drop");
@@ -149,24 +180,24 @@ final class SocketFilter {
             a.ja("ip6vip");
         }
         a.label("ip6vip");
-        a.op(LD_B_ABS, IP6_NEXT);
+        a.op(LD_B_ABS, IP6_NEXT + off);
         a.jeq(6, null, "accept");        // an extension header first: the parser walks it
-        a.op(LD_H_ABS, L4_6 + 2);
+        a.op(LD_H_ABS, L4_6 + off + 2);
         ports(a, ports);
         a.label("icmp6");
-        a.op(LD_B_ABS, L4_6);
+        a.op(LD_B_ABS, L4_6 + off);
         a.jeq(136, "accept", null);      // neighbour advertisement
         a.jeq(135, "ns", null);
         a.jeq(2, "ptb", "drop");
         a.label("ns");                   // solicitation: target address at +8 of the ICMPv6 header
         for (int i = 0; i < vip6.length; i += 2) {
-            dst6(a, L4_6 + 8, vip6[i], vip6[i + 1], "accept", "nsnext" + i);
+            dst6(a, L4_6 + off + 8, vip6[i], vip6[i + 1], "accept", "nsnext" + i);
             a.label("nsnext" + i);
         }
         a.ja("drop");
         a.label("ptb");                  // packet too big sent to a VIP
         for (int i = 0; i < vip6.length; i += 2) {
-            dst6(a, IP6_DST, vip6[i], vip6[i + 1], "accept", "ptbnext" + i);
+            dst6(a, IP6_DST + off, vip6[i], vip6[i + 1], "accept", "ptbnext" + i);
             a.label("ptbnext" + i);
         }
         a.ja("drop");
@@ -175,7 +206,6 @@ final class SocketFilter {
         a.op(RET_K, ACCEPT);
         a.label("drop");
         a.op(RET_K, DROP);
-        return a.assemble();
     }
 
     /** With A = the TCP destination port: accept a protected port (any when none configured), else drop. */

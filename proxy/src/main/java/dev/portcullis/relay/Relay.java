@@ -33,12 +33,16 @@ public class Relay implements ConnectionEvents {
     final EngineConnections engine;
     final RelayCounters counters;
     final Bootstrap bootstrap;
+    /** Host-name lookups of all relays, off the shard threads (daemon virtual threads). */
+    private static final java.util.concurrent.ExecutorService RESOLVER =
+            java.util.concurrent.Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("portcullis-resolve-", 0).factory());
     private final IntObjectHashMap<Route> routes = new IntObjectHashMap<>();
     private final LongObjectHashMap<RelaySession> sessions = new LongObjectHashMap<>();
     private final EngineConnections.Endpoints endpoints = new EngineConnections.Endpoints();
     private final LongSupplier nanoClock;
     private boolean accepting = true;
 
+    @SuppressWarnings("deprecation") // RCVBUF_ALLOCATOR: 4.2.18 has no replacement option for the epoll transport yet
     public Relay(EventLoop loop, EngineConnections engine, Map<Integer, Route> routesByPort, RelayCounters counters, LongSupplier nanoClock) {
         this.loop = loop;
         this.engine = engine;
@@ -111,7 +115,7 @@ public class Relay implements ConnectionEvents {
     @Override
     public void onClosed(long id, int reason) {
         RelaySession s = sessions.get(id);
-        if (s != null) s.engineClosed();
+        if (s != null) s.engineClosed(reason);
     }
 
     // ---- lifecycle ----
@@ -131,8 +135,31 @@ public class Relay implements ConnectionEvents {
         for (RelaySession s : all) s.abort();
     }
 
+    /** Looks the name up on a resolver thread and hands the address (null when unknown) back on the loop. */
+    void resolve(java.net.InetSocketAddress unresolved, java.util.function.Consumer<java.net.InetSocketAddress> then) {
+        RESOLVER.execute(() -> {
+            java.net.InetSocketAddress r;
+            try {
+                r = new java.net.InetSocketAddress(java.net.InetAddress.getByName(unresolved.getHostString()), unresolved.getPort());
+            } catch (java.net.UnknownHostException e) {
+                r = null;
+            }
+            java.net.InetSocketAddress result = r;
+            loop.execute(() -> then.accept(result));
+        });
+    }
+
     void removed(RelaySession s) {
         sessions.remove(s.id);
+    }
+
+    void clientGone(long id, int reason, String state) {
+        if (log.isDebugEnabled()) log.debug("connection {} closed by the engine ({}) {}", Long.toHexString(id),
+                dev.portcullis.tcp.CloseReason.name(reason), state);
+    }
+
+    void backendFailed(Backend b, Object why) {
+        if (log.isDebugEnabled()) log.debug("backend {} failed a relayed connection: {}", b, String.valueOf(why));
     }
 
     void connectFailed(Backend b, Throwable cause) {

@@ -74,7 +74,8 @@ final class Connection {
     boolean inRecovery, recoveryIsSack;
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
-    boolean ceSeen, cwrPending;
+    boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
+    int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
 
     // timers: absolute deadlines, Long.MAX_VALUE when off; one wheel entry holds the earliest
     long rtoDeadline = Long.MAX_VALUE, persistDeadline = Long.MAX_VALUE, delackDeadline = Long.MAX_VALUE;

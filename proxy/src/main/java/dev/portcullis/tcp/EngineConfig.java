@@ -37,7 +37,7 @@ public final class EngineConfig {
     final int maxRetransmits;
     final int initialCwndSegments;
     final int oooMaxRanges;
-    final boolean timestamps, sack, windowScaling;
+    final boolean timestamps, sack, windowScaling, ecn;
     final long hashSeed;
     final long timerTickNs;
     final int timerSlots;
@@ -78,6 +78,7 @@ public final class EngineConfig {
         timestamps = b.timestamps;
         sack = b.sack;
         windowScaling = b.windowScaling;
+        ecn = b.ecn;
         hashSeed = b.hashSeed;
         timerTickNs = b.timerTickNs;
         timerSlots = b.timerSlots;
@@ -131,7 +132,7 @@ public final class EngineConfig {
         private int maxRetransmits = 15;
         private int initialCwndSegments = 10;
         private int oooMaxRanges = 16;
-        private boolean timestamps = true, sack = true, windowScaling = true;
+        private boolean timestamps = true, sack = true, windowScaling = true, ecn = true;
         private long hashSeed = new java.security.SecureRandom().nextLong();
         private long timerTickNs = 1_000_000L;
         private int timerSlots = 4096;
@@ -220,6 +221,8 @@ public final class EngineConfig {
         public Builder timestamps(boolean b) { timestamps = b; return this; }
         public Builder sack(boolean b) { sack = b; return this; }
         public Builder windowScaling(boolean b) { windowScaling = b; return this; }
+        /** Accept ECN when a client asks for it (RFC 3168; Linux's tcp_ecn=2). */
+        public Builder ecn(boolean b) { ecn = b; return this; }
         /** Seed of the flow-table hash (random by default, so table collisions cannot be planned). */
         public Builder hashSeed(long s) { hashSeed = s; return this; }
         public Builder timerTick(long tickNs, int slots) { timerTickNs = tickNs; timerSlots = slots; return this; }

@@ -17,7 +17,7 @@ public final class EngineCounters {
     // Connection totals
     public long connectionsOpened, connectionsClosed, resetsReceived, aborts, idleTimeouts, zeroWindowResets, retransmitTimeouts, closeTimeouts, timeWaitOverflows, timeWaitRecycled;
     // Data path
-    public long retransmits, rtoExpirations, fastRetransmits, sackRecoveries, renoRecoveries, spuriousDupAcks, zeroWindowProbes, delayedAcks, windowUpdates, oooSegments, pmtuUpdates, icmpIgnored;
+    public long retransmits, rtoExpirations, fastRetransmits, sackRecoveries, renoRecoveries, spuriousDupAcks, zeroWindowProbes, ecnCeReceived, ecnCwndReductions, delayedAcks, windowUpdates, oooSegments, pmtuUpdates, icmpIgnored;
     // RFC 5961 and resets
     public long challengeAcksSent, challengeAcksSuppressed, rstsSent, rstsRateLimited;
     // Drops by reason
@@ -82,6 +82,8 @@ public final class EngineCounters {
         into.renoRecoveries = renoRecoveries;
         into.spuriousDupAcks = spuriousDupAcks;
         into.zeroWindowProbes = zeroWindowProbes;
+        into.ecnCeReceived = ecnCeReceived;
+        into.ecnCwndReductions = ecnCwndReductions;
         into.delayedAcks = delayedAcks;
         into.windowUpdates = windowUpdates;
         into.oooSegments = oooSegments;
@@ -162,6 +164,8 @@ public final class EngineCounters {
         if (sackRecoveries != 0) b.append("sackRecoveries=").append(sackRecoveries).append('\n');
         if (renoRecoveries != 0) b.append("renoRecoveries=").append(renoRecoveries).append('\n');
         if (spuriousDupAcks != 0) b.append("spuriousDupAcks=").append(spuriousDupAcks).append('\n');
+        if (ecnCeReceived != 0) b.append("ecnCeReceived=").append(ecnCeReceived).append('\n');
+        if (ecnCwndReductions != 0) b.append("ecnCwndReductions=").append(ecnCwndReductions).append('\n');
         if (zeroWindowProbes != 0) b.append("zeroWindowProbes=").append(zeroWindowProbes).append('\n');
         if (delayedAcks != 0) b.append("delayedAcks=").append(delayedAcks).append('\n');
         if (windowUpdates != 0) b.append("windowUpdates=").append(windowUpdates).append('\n');

@@ -8,6 +8,8 @@ import dev.portcullis.wire.OutSegment;
 import dev.portcullis.wire.ParsedFrame;
 
 import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.CWR;
+import static dev.portcullis.wire.TcpFlags.ECE;
 import static dev.portcullis.wire.TcpFlags.RST;
 import static dev.portcullis.wire.TcpFlags.SYN;
 
@@ -91,6 +93,11 @@ final class Handshake {
 
     private boolean wantTs(ParsedFrame f) { return cfg.timestamps && f.hasTimestamp; }
 
+    /** RFC 3168 §6.1.1: an ECN-setup SYN has ECE and CWR set. */
+    private boolean wantEcn(ParsedFrame f) {
+        return cfg.ecn && (f.flags & (ECE | CWR)) == (ECE | CWR);
+    }
+
     /** The stateless SYN-ACK: our ISN is the cookie, and the options a cookie cannot hold ride in the TSval. */
     private void cookieSynAck(ParsedFrame f) {
         boolean v6 = f.ipVersion == 6;
@@ -101,16 +108,17 @@ final class Handshake {
         // without a timestamp there is nowhere to keep WS and SACK_PERM: offer neither (as Linux)
         int ws = ts && cfg.windowScaling && f.windowScale >= 0 ? Math.min(f.windowScale, 14) : -1;
         boolean sack = ts && cfg.sack && f.sackPermitted;
-        int tsVal = ts ? TsCookie.encode(core.tsNow(), ws, sack, false) : 0;
-        sendSynAck(f, isn, ws, sack, ts, tsVal);
+        boolean ecn = ts && wantEcn(f);
+        int tsVal = ts ? TsCookie.encode(core.tsNow(), ws, sack, ecn) : 0;
+        sendSynAck(f, isn, ws, sack, ts, tsVal, ecn);
         core.ctr.synCookiesSent++;
     }
 
-    private void sendSynAck(ParsedFrame f, int isn, int ws, boolean sack, boolean ts, int tsVal) {
+    private void sendSynAck(ParsedFrame f, int isn, int ws, boolean sack, boolean ts, int tsVal, boolean ecn) {
         OutSegment s = core.out.replyTo(f);
         s.seq = isn;
         s.ack = f.seq + 1;
-        s.flags = SYN | ACK;
+        s.flags = SYN | ACK | (ecn ? ECE : 0); // RFC 3168 §6.1.1: an ECN-setup SYN-ACK
         s.window = synAckWindow();          // RFC 7323 §2.2: never scaled in a SYN
         s.mss = core.linkMss(f.ipVersion == 6);
         if (ws >= 0) s.windowScale = core.ourWindowShift;
@@ -137,6 +145,7 @@ final class Handshake {
         synq.peerWs[e] = cfg.windowScaling && f.windowScale >= 0 ? Math.min(f.windowScale, 14) : -1;
         synq.sack[e] = cfg.sack && f.sackPermitted;
         synq.ts[e] = wantTs(f);
+        synq.ecn[e] = wantEcn(f);
         synq.tsRecent[e] = f.tsVal;
         synq.tsVal[e] = core.tsNow();
         core.ctr.synQueueDepth = synq.size();
@@ -157,7 +166,7 @@ final class Handshake {
         s.dstPort = synq.ports[e] >>> 16;
         s.seq = synq.iss[e];
         s.ack = synq.irs[e] + 1;
-        s.flags = SYN | ACK;
+        s.flags = SYN | ACK | (synq.ecn[e] ? ECE : 0);
         s.window = synAckWindow();
         s.mss = core.linkMss(synq.v6[e]);
         if (synq.peerWs[e] >= 0) s.windowScale = core.ourWindowShift;
@@ -203,6 +212,7 @@ final class Handshake {
         }
         if ((flags & SYN) != 0 && (flags & ACK) == 0) {
             if (f.seq == synq.irs[e]) {
+                if (synq.ts[e] && f.hasTimestamp) synq.tsRecent[e] = f.tsVal; // as Linux's tcp_check_req
                 resendQueued(e, f);       // the client lost our SYN-ACK
                 core.ctr.synAckRetransmits++;
                 return;
@@ -215,7 +225,10 @@ final class Handshake {
             core.ctr.acksNoFlags++;
             return;
         }
-        if (f.ack != synq.iss[e] + 1 || f.seq != synq.irs[e] + 1 || (flags & SYN) != 0) {
+        // RFC 9293 §3.10.7.4: the ACK must ack our SYN; the sequence number may be anywhere in our window (the
+        // final ACK may have been lost and a later data segment arrive first), unlike a cookie's
+        if (f.ack != synq.iss[e] + 1 || !Seq.inRange(f.seq, synq.irs[e] + 1, synq.irs[e] + 1 + synAckWindow())
+                || (flags & SYN) != 0) {
             core.ctr.acksInvalidSynQueue++;
             Resets.reply(core, f);        // <SEQ=SEG.ACK><CTL=RST>
             return;
@@ -224,6 +237,7 @@ final class Handshake {
         if (!admit(f, li)) return;        // the entry stays; the SYN-ACK timer goes on (as Linux)
         Connection c = newConnection(f, vip, ports, li, synq.iss[e], synq.irs[e], synq.peerMss[e], synq.peerWs[e],
                 synq.sack[e], synq.ts[e], synq.v6[e]);
+        if (c != null) c.ecnOn = synq.ecn[e];
         dropQueued(e);
         if (c == null) return;
         core.ctr.acksValidSynQueue++;
@@ -256,6 +270,7 @@ final class Handshake {
         }
         Connection c = newConnection(f, vip, ports, li, cookie, clientIsn, MssTable.mss(r, v6), ws, sack, ts, v6);
         if (c == null) return;
+        c.ecnOn = ts && cfg.ecn && TsCookie.ecn(f.tsEcr);
         core.ctr.acksValidCookie++;
         established(c, f);
     }
@@ -296,6 +311,7 @@ final class Handshake {
         c.iss = iss; c.irs = irs;
         c.sndUna = c.sndNxt = c.sndMax = iss + 1;
         c.recoverSeq = iss;
+        c.ecnRecoverSeq = iss;
         c.rcvNxt = irs + 1;
         c.lastAckSent = c.rcvNxt;
         // RFC 7323 §2.2: scaling holds only when both sides sent the option

@@ -17,6 +17,8 @@ final class Output {
     }
 
     final OutSegment seg = new OutSegment();
+    /** Mark the next segment ECT(0) (RFC 3168 §5); cleared by every send. */
+    boolean ect;
     private final EngineCore core;
     private final int maxFrame;
 
@@ -61,6 +63,10 @@ final class Output {
 
     /** Writes {@link #seg} into the sink; false (counted) when the batch is full or the frame does not fit. */
     boolean send() {
+        if (ect) {
+            seg.trafficClass = 0b10;
+            ect = false;
+        }
         FrameSink sink = core.sink;
         long off = sink.claim(maxFrame);
         if (off < 0) {

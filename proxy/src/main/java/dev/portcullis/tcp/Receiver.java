@@ -3,6 +3,7 @@ package dev.portcullis.tcp;
 import dev.portcullis.wire.ParsedFrame;
 
 import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.CWR;
 import static dev.portcullis.wire.TcpFlags.FIN;
 import static dev.portcullis.wire.TcpFlags.RST;
 import static dev.portcullis.wire.TcpFlags.SYN;
@@ -40,10 +41,19 @@ final class Receiver {
         // first: the sequence number (RFC 9293 §3.10.7.4 table)
         if (!acceptable(c, f.seq, segLen, f.payloadLength)) {
             core.ctr.dropsNotAcceptable++;
-            if (!rst) rateLimitedAck(c);
+            if (syn && !rst) challengeAck(c);   // RFC 5961 §4.2: a SYN is challenged whatever its sequence number
+            else if (!rst) rateLimitedAck(c);
             return;
         }
         c.lastActivityNs = core.nowNs;
+        if (c.ecnOn) {
+            if ((flags & CWR) != 0) c.ceSeen = false;     // RFC 3168 §6.1.3: the sender has reduced
+            if ((f.trafficClass & 3) == 3 && f.payloadLength > 0) {
+                c.ceSeen = true;                          // Congestion Experienced: echo ECE from now on
+                c.ackNow = true;
+                core.ctr.ecnCeReceived++;
+            }
+        }
         // second: RST. RFC 5961 §3.2: only an exact match resets; anything else in the window is challenged
         if (rst) {
             if (f.seq == c.rcvNxt) {

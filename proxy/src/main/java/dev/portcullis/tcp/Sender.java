@@ -4,6 +4,8 @@ import dev.portcullis.wire.OutSegment;
 import dev.portcullis.wire.ParsedFrame;
 
 import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.CWR;
+import static dev.portcullis.wire.TcpFlags.ECE;
 import static dev.portcullis.wire.TcpFlags.FIN;
 import static dev.portcullis.wire.TcpFlags.PSH;
 import static dev.portcullis.wire.TcpFlags.RST;
@@ -43,6 +45,7 @@ final class Sender {
     void transmit(Connection c, int seq, int flags, long pos, int len) {
         OutSegment s = core.out.on(c);
         s.seq = seq;
+        if (c.ecnOn && c.ceSeen && (flags & ACK) != 0) flags |= ECE; // RFC 3168 §6.1.3: echo CE until CWR
         s.flags = flags;
         if ((flags & ACK) != 0) s.ack = c.rcvNxt;
         s.window = core.receiver.windowField(c);
@@ -90,15 +93,19 @@ final class Sender {
         s.sackBlockCount = n;
     }
 
-    /** A bare ACK carrying our current state. */
+    /**
+     * A bare ACK carrying our current state. Its sequence number is the highest we sent (Linux's
+     * tcp_acceptable_seq): after a timeout SND.NXT went back, and a receiver drops a bare ACK whose sequence
+     * number lies below its RCV.NXT as unacceptable (RFC 9293 §3.10.7.4), losing its acknowledgment.
+     */
     void sendAck(Connection c) {
-        transmit(c, c.sndNxt, ACK, 0, 0);
+        transmit(c, c.sndMax, ACK, 0, 0);
     }
 
     /** RFC 9293 §3.10.5 / Linux: an abort is RST|ACK with SEQ = SND.NXT. */
     void sendReset(Connection c) {
         OutSegment s = core.out.on(c);
-        s.seq = c.sndNxt;
+        s.seq = c.sndMax;
         s.ack = c.rcvNxt;
         s.flags = RST | ACK;
         s.window = 0;
@@ -163,6 +170,13 @@ final class Sender {
                 boolean last = len == unsent;
                 boolean fin = last && c.finQueued;
                 int flags = ACK | (last ? PSH : 0) | (fin ? FIN : 0);
+                if (c.ecnOn && !retransmission) {
+                    core.out.ect = true;            // RFC 3168 §6.1.5: ECT on new data only, never on retransmissions
+                    if (c.cwrPending) {
+                        flags |= CWR;               // §6.1.2: tell the receiver we reduced
+                        c.cwrPending = false;
+                    }
+                }
                 transmit(c, c.sndNxt, flags, nxt, (int) len);
                 if (retransmission) {
                     core.ctr.retransmits++;
@@ -243,8 +257,15 @@ final class Sender {
             if (c.cwnd - pipe(c) < c.mss) return;
             long lb = lostBoundary(c);
             long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
-            if (h >= lb || h >= c.sndMaxPos()) return; // NextSeg rule 1 found nothing: new data next
-            long end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());
+            long fack = c.sacked.highest(c.sndUnaPos);
+            long end;
+            if (h < lb && h < c.sndMaxPos()) {
+                end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());   // NextSeg rule 1: lost
+            } else if (h < fack && !canSendNew(c)) {
+                end = Math.min(c.sacked.nextCovered(h), c.sndMaxPos());              // rule 3: no new data
+            } else {
+                return;                                                              // rule 2: new data next
+            }
             int len = (int) Math.min(payloadRoom(c), end - h);
             if (len <= 0) return;
             transmit(c, c.sndSeq(h), ACK, h, len);
@@ -254,12 +275,26 @@ final class Sender {
         }
     }
 
+    /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
+    private static boolean canSendNew(Connection c) {
+        long nxt = c.sndPos(c.sndMax);
+        return c.sndEndPos > nxt && c.sndUnaPos + c.sndWnd > nxt;
+    }
+
     // ---------------------------------------------------------------- acknowledgments
 
     /** RFC 9293 §3.10.7.4 "fifth, check the ACK field", for an ACK already known to be acceptable. */
     void onAck(Connection c, ParsedFrame f) {
         int ack = f.ack;
         long wnd = (long) (f.window & 0xffff) << c.sndWs;
+        if (c.ecnOn && (f.flags & ECE) != 0 && Seq.gt(ack, c.ecnRecoverSeq) && !c.inRecovery) {
+            // RFC 3168 §6.1.2: respond to congestion as to a loss, at most once per window of data
+            Cubic.onCongestion(c);
+            c.cwnd = c.ssthresh;
+            c.cwrPending = true;
+            c.ecnRecoverSeq = c.sndMax;
+            core.ctr.ecnCwndReductions++;
+        }
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
@@ -295,7 +330,8 @@ final class Sender {
         long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
         boolean finAcked = c.finSent && Seq.gt(ack, c.finSeq());
         if (Seq.lt(c.sndNxt, ack)) c.sndNxt = ack;
-        c.snd.release(Math.min(c.sndUnaPos, c.sndEndPos));
+        if (c.sndUnaPos >= c.sndEndPos) c.snd.reset(c.sndEndPos); // all acknowledged: hold no chunk at all
+        else c.snd.release(c.sndUnaPos);
         c.sacked.removeBelow(c.sndUnaPos);
         if (c.highRxtPos < c.sndUnaPos) c.highRxtPos = c.sndUnaPos;
         long now = core.nowNs;

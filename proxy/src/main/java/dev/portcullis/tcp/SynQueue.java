@@ -11,7 +11,7 @@ final class SynQueue {
     private final FlowTable table;
     final long[] rHi, rLo, lHi, lLo, peerMac, timer;
     final int[] ports, vip, vlan, irs, iss, peerMss, peerWs, tsRecent, tsVal, retries, listener, window;
-    final boolean[] v6, sack, ts;
+    final boolean[] v6, sack, ts, ecn;
     private final int[] free;
     private int freeCount;
 
@@ -22,7 +22,7 @@ final class SynQueue {
         ports = new int[n]; vip = new int[n]; vlan = new int[n]; irs = new int[n]; iss = new int[n];
         peerMss = new int[n]; peerWs = new int[n]; tsRecent = new int[n]; tsVal = new int[n];
         retries = new int[n]; listener = new int[n]; window = new int[n];
-        v6 = new boolean[n]; sack = new boolean[n]; ts = new boolean[n];
+        v6 = new boolean[n]; sack = new boolean[n]; ts = new boolean[n]; ecn = new boolean[n];
         free = new int[n];
         for (int i = 0; i < n; i++) free[i] = n - 1 - i;
         freeCount = n;

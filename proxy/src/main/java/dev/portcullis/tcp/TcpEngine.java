@@ -124,7 +124,8 @@ public final class TcpEngine {
         if (n <= 0) return 0;
         c.rcv.read(c.readPos, dst, off, n);
         c.readPos += n;
-        c.rcv.release(c.readPos);
+        if (c.readPos == c.rcvNxtPos && c.ooo.isEmpty()) c.rcv.reset(c.readPos); // empty: hold no chunk at all
+        else c.rcv.release(c.readPos);
         core.updateMemoryGauge();
         core.receiver.afterRead(c);
         return n;
@@ -214,7 +215,9 @@ public final class TcpEngine {
         return i;
     }
 
+    /** The live counters (gauges refreshed first); copy them with {@link EngineCounters#snapshot}. */
     public EngineCounters counters() {
+        core.updateMemoryGauge();
         return core.ctr;
     }
 

@@ -28,13 +28,21 @@ final class MetricCatalog {
             "portcullis_challenge_acks_total",
             "portcullis_rsts_sent_total",
             "portcullis_drops_total",                   // {reason}: frames read and dropped
+            "portcullis_ring_frames_total",
+            "portcullis_ring_frames_cut_total",
             "portcullis_ring_drops_total",              // the kernel's drops for want of ring space
             "portcullis_relay_accepted_total",
             "portcullis_relay_sessions",
             "portcullis_relay_bytes_total",             // {direction}
+            "portcullis_relay_no_backend_total",
+            "portcullis_relay_connect_failures_total",
+            "portcullis_relay_backend_resets_total",
+            "portcullis_relay_client_resets_total",
             "portcullis_shard_up",
             "portcullis_backend_up",                    // {pool, backend}
-            "portcullis_backend_connect_failures_total" // {pool, backend}
+            "portcullis_backend_connect_failures_total", // {pool, backend}
+            "portcullis_backend_resets_total",          // {pool, backend}
+            "portcullis_backend_active_connections"     // {pool, backend}
     );
 
     /** Series Prometheus adds to every scrape, which the files may use too. */

@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -80,14 +81,20 @@ class PortcullisContainerIT {
         Assumptions.abort(reason);
     }
 
+    /**
+     * The whole life of one container: it starts with two capabilities, installs its nftables rule, answers
+     * /healthz and its own HEALTHCHECK, relays a client's request from the network namespace through the VIP to
+     * the backend, counts it in /metrics, and on SIGTERM exits and removes its rule.
+     */
     @Test
-    void startsWithOnlyTwoCapabilitiesAnswersHealthzAndServesMetrics() throws Exception {
+    void relaysThroughTheVipWithOnlyTwoCapabilitiesAndCleansUpOnSigterm() throws Exception {
         int admin = freePort();
         try (GenericContainer<?> c = portcullis(config(admin), admin)) {
+            long t0 = System.nanoTime();
             c.start();
-            HttpResponse<String> health = get(admin, "/healthz");
-            assertThat(health.statusCode()).isEqualTo(200);
-
+            System.out.printf("[PortcullisContainerIT] ready (/readyz 200) %d ms after start%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+            assertThat(get(admin, "/healthz").statusCode()).isEqualTo(200);
             // The image's own HEALTHCHECK command (podman runs it on a systemd timer, absent here: run it directly).
             assertThat(c.execInContainer("/usr/local/bin/portcullis-healthcheck").getExitCode()).isZero();
 
@@ -97,12 +104,48 @@ class PortcullisContainerIT {
             assertThat(status).containsPattern("(?m)^NoNewPrivs:\\s+1$");
             assertThat(c.execInContainer("cat", "/proc/1/cmdline").getStdout()).startsWith("/opt/java/bin/java");
 
-            HttpResponse<String> metrics = get(admin, "/metrics");
-            assertThat(metrics.statusCode()).isEqualTo(200);
-            Set<String> scraped = PrometheusText.metricNames(metrics.body());
+            // NET_ADMIN at work: the netdev ingress rule hiding the VIP's port from the host kernel.
+            String rule = "ip daddr " + link.vip + " tcp dport 80";
+            boolean nft = onPath("nft");
+            if (nft) assertThat(hostRuleset()).contains(rule);
+            else System.out.println("[PortcullisContainerIT] nft not on PATH: the rule is not checked");
+
+            // A real client kernel in the namespace, through the VIP, to the backend on the host.
+            TestLink.Result r = link.inClient(20, "bash", "-c", "exec 3<>/dev/tcp/" + link.vip + "/80 && "
+                    + "printf 'GET / HTTP/1.0\\r\\nHost: vip\\r\\n\\r\\n' >&3 && cat <&3");
+            assertThat(r.exit()).as(r.output()).isZero();
+            assertThat(r.output()).startsWith("HTTP/1.").contains(" 200 ").contains("hello from the backend");
+
+            // The scrape: every name the dashboard and alerts use, and this connection counted in it.
+            Map<String, Double> totals = Map.of();
+            Set<String> scraped = Set.of();
+            for (int i = 0; i < 40; i++) { // shards publish their counters periodically
+                String body = get(admin, "/metrics").body();
+                scraped = PrometheusText.metricNames(body);
+                totals = PrometheusText.sums(body);
+                if (totals.getOrDefault("portcullis_relay_accepted_total", 0.0) >= 1) break;
+                Thread.sleep(250);
+            }
             System.out.println("[PortcullisContainerIT] scraped " + scraped.size() + " metric names");
-            assertThat(scraped).anyMatch(n -> n.startsWith("portcullis_"));
             assertThat(scraped).containsAll(MetricCatalog.scrapedNames());
+            assertThat(totals.get("portcullis_syns_received_total")).isGreaterThanOrEqualTo(1.0);
+            assertThat(totals.get("portcullis_acks_valid_total")).isGreaterThanOrEqualTo(1.0);
+            assertThat(totals.get("portcullis_relay_accepted_total")).isGreaterThanOrEqualTo(1.0);
+            assertThat(totals.get("portcullis_relay_bytes_total")).isGreaterThan(0.0);
+            assertThat(totals.get("portcullis_backend_up")).isEqualTo(1.0);
+
+            monitoringWorksOnThisScrape(admin);
+
+            // docker stop: SIGTERM, then the grace period; the JVM exits (143 = 128 + SIGTERM, or 0) and the
+            // rule is gone. Testcontainers' own stop() would SIGKILL, which leaves the rule behind.
+            DockerClient docker = DockerClientFactory.instance().client();
+            long s0 = System.nanoTime();
+            docker.stopContainerCmd(c.getContainerId()).withTimeout(40).exec();
+            Long exit = docker.inspectContainerCmd(c.getContainerId()).exec().getState().getExitCodeLong();
+            System.out.printf("[PortcullisContainerIT] stopped in %d ms, exit %d%n",
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0), exit);
+            assertThat(exit).isIn(0L, 143L);
+            if (nft) assertThat(hostRuleset()).doesNotContain(rule);
         }
     }
 
@@ -131,6 +174,35 @@ class PortcullisContainerIT {
             assertThat(out.toString()).contains("no-such-key");
         } finally {
             docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    /**
+     * deploy/prometheus and deploy/grafana against this container: a real Prometheus with the repository's config
+     * and rules scrapes it; every dashboard query returns data and every alert rule evaluates without error.
+     */
+    private static void monitoringWorksOnThisScrape(int admin) throws Exception {
+        if (!LocalPrometheus.available()) {
+            System.out.println("[PortcullisContainerIT] prometheus not on PATH: dashboard queries and rules not "
+                    + "evaluated on a real scrape (apt-get install prometheus, or deploy/container/ci-setup.sh)");
+            return;
+        }
+        Path dir = Files.createTempDirectory(tmp, "prometheus");
+        try (LocalPrometheus prom = LocalPrometheus.start(PortcullisImage.repositoryRoot(), dir, admin, freePort())) {
+            // rate() over 1m needs two scrapes (5 s apart) of the counters that saw the connection.
+            assertThat(prom.awaitData("rate(portcullis_relay_accepted_total[1m]) > 0", Duration.ofSeconds(60)))
+                    .as("Prometheus scraped Portcullis twice; log: " + dir.resolve("prometheus.log")).isTrue();
+            List<String> empty = new java.util.ArrayList<>();
+            List<String> queries = LocalPrometheus.queriesOf(DeployFilesTest.dashboardExprs());
+            for (String q : queries) if (!prom.hasData(q)) empty.add(q);
+            assertThat(empty).as("dashboard queries with no data on a real scrape").isEmpty();
+            String rules = prom.get("/api/v1/rules");
+            assertThat(rules).contains("\"health\":\"ok\"").doesNotContain("\"health\":\"err\"");
+            assertThat(rules.split("\"health\":\"ok\"", -1).length - 1).isEqualTo(
+                    DeployFilesTest.yamlExprs(Files.readAllLines(
+                            PortcullisImage.repositoryRoot().resolve("deploy/prometheus/alerts.yml"))).size());
+            System.out.println("[PortcullisContainerIT] Prometheus: " + queries.size()
+                    + " dashboard queries returned data, every alert rule evaluated");
         }
     }
 
@@ -163,7 +235,7 @@ class PortcullisContainerIT {
                         org.testcontainers.containers.BindMode.READ_ONLY)
                 .withCreateContainerCmdModifier(cmd -> hardened(cmd.getHostConfig()))
                 .withLogConsumer(f -> System.out.print("[portcullis] " + f.getUtf8String()))
-                .waitingFor(new HealthzWait(adminPort));
+                .waitingFor(new ReadyWait(adminPort));
     }
 
     /** The operator's flags: --cap-drop ALL --cap-add NET_RAW --cap-add NET_ADMIN, no-new-privileges, --read-only. */
@@ -194,11 +266,24 @@ class PortcullisContainerIT {
         }
     }
 
-    /** Host network publishes no ports, so Testcontainers' port waits do not apply: poll /healthz. */
-    static final class HealthzWait extends AbstractWaitStrategy {
+    static String hostRuleset() throws IOException, InterruptedException {
+        TestLink.Result r = TestLink.exec(10, List.of("nft", "list", "ruleset"));
+        assertThat(r.exit()).as(r.output()).isZero();
+        return r.output();
+    }
+
+    static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) return true;
+        }
+        return false;
+    }
+
+    /** Host network publishes no ports, so Testcontainers' port waits do not apply: poll /readyz. */
+    static final class ReadyWait extends AbstractWaitStrategy {
         private final int port;
 
-        HealthzWait(int port) {
+        ReadyWait(int port) {
             this.port = port;
             withStartupTimeout(Duration.ofSeconds(90));
         }
@@ -209,11 +294,11 @@ class PortcullisContainerIT {
             String last = "nothing yet";
             while (System.nanoTime() - deadline < 0) {
                 if (!waitStrategyTarget.isRunning()) {
-                    throw new IllegalStateException("Portcullis exited before /healthz answered; logs:\n"
+                    throw new IllegalStateException("Portcullis exited before /readyz answered; logs:\n"
                             + waitStrategyTarget.getLogs());
                 }
                 try {
-                    HttpResponse<String> r = get(port, "/healthz");
+                    HttpResponse<String> r = get(port, "/readyz");
                     if (r.statusCode() == 200) return;
                     last = "HTTP " + r.statusCode();
                 } catch (IOException e) {
@@ -229,7 +314,7 @@ class PortcullisContainerIT {
                     throw new IllegalStateException(e);
                 }
             }
-            throw new IllegalStateException("/healthz on 127.0.0.1:" + port + " did not answer 200 in "
+            throw new IllegalStateException("/readyz on 127.0.0.1:" + port + " did not answer 200 in "
                     + startupTimeout + " (last: " + last + "); logs:\n" + waitStrategyTarget.getLogs());
         }
     }

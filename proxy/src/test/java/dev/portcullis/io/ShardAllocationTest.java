@@ -99,29 +99,35 @@ class ShardAllocationTest {
                             result.completeExceptionally(e);
                             return;
                         }
-                        long before = mx.getCurrentThreadAllocatedBytes();
-                        long t0 = System.nanoTime();
-                        feed(shard, frames, synLen, arpLen, 100_000);
+                        // Rounds of 20k frames until one allocates nothing (C2 has compiled the whole path), at
+                        // most 25: the claim is about the steady state; a round's count tells per-frame garbage
+                        // (>= 16 B x 20k = 320 KB) from the per-batch residue of a downcall not yet compiled by C2
+                        long best = Long.MAX_VALUE, rounds = 0, t0 = System.nanoTime();
+                        while (rounds < 25 && best > 0) {
+                            long before = mx.getCurrentThreadAllocatedBytes();
+                            feed(shard, frames, synLen, arpLen, 20_000);
+                            best = Math.min(best, mx.getCurrentThreadAllocatedBytes() - before);
+                            rounds++;
+                        }
                         long t1 = System.nanoTime();
-                        long after = mx.getCurrentThreadAllocatedBytes();
                         System.out.printf("shard path: %.0f frames/s on one thread (parse, checksum, cookie SYN-ACK"
-                                + " or ARP reply, sendmmsg per 64)%n", 100_000 / ((t1 - t0) / 1e9));
-                        result.complete(new long[]{after - before});
+                                + " or ARP reply, sendmmsg per 64); %d rounds%n", rounds * 20_000 / ((t1 - t0) / 1e9),
+                                rounds);
+                        result.complete(new long[]{best, rounds});
                     });
-                    long allocated = result.get(60, TimeUnit.SECONDS)[0];
+                    long[] res = result.get(120, TimeUnit.SECONDS);
+                    long allocated = res[0], fed = 50_000 + res[1] * 20_000;
                     ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
-                    System.out.printf("allocation: %d bytes over 100k frames (%d SYNs verified in user space, %d"
+                    System.out.printf("allocation: %d bytes in the best round of 20k frames (%d SYNs verified in user space, %d"
                                     + " cookies, %d ARP replies, %d TX frames, %d dropped by the full veth)%n", allocated,
                             c.checksumVerified, engine[0].counters().synCookiesSent, c.arpReplies, c.txFrames,
                             c.txDropped);
-                    assertThat(engine[0].counters().synsReceived).isEqualTo(135_000);
-                    assertThat(engine[0].counters().synCookiesSent).isEqualTo(135_000);
-                    assertThat(c.txFrames + c.txDropped).isEqualTo(150_002);
-                    assertThat(c.arpReplies).isEqualTo(15_000);
+                    assertThat(engine[0].counters().synsReceived).isEqualTo(fed * 9 / 10);
+                    assertThat(engine[0].counters().synCookiesSent).isEqualTo(fed * 9 / 10);
+                    assertThat(c.txFrames + c.txDropped).isEqualTo(fed + c.announcementsSent);
+                    assertThat(c.arpReplies).isEqualTo(fed / 10);
                     assertThat(c.badChecksum).isZero();
-                    // Any per-frame object would be >= 16 bytes x 100k = 1.6 MB. What remains (0 to a few KB between
-                    // runs) is per-batch: the sendmmsg downcall until C2 compiles it (see above).
-                    assertThat(allocated).as("bytes allocated on the loop over 100k frames").isLessThan(16_384);
+                    assertThat(allocated).as("bytes allocated on the loop in a round of 20k frames, steady state").isZero();
                 }
             } finally {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();

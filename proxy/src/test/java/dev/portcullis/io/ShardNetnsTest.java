@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -186,6 +187,9 @@ class ShardNetnsTest {
             assertThat(net.exec(client, "ip", "-6", "neigh", "show", VIP6).out())
                     .contains(NetNs.macString(socket.mac()));
             assertThat(app.served).hasSize(2);
+            assertThat(net.exec(proxy, "ip", "maddr", "show", "dev", link.b()).out())
+                    .as("the VIP6's solicited-node group is in the interface's multicast filter")
+                    .contains("33:33:ff:00:01:00");
             assertThat(app.loop.inEventLoop(app.thread)).as("engine and app run on the shard's loop").isTrue();
             Thread.sleep(100);
             ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
@@ -270,6 +274,91 @@ class ShardNetnsTest {
             assertThat(synAck.vlanTci() & 0xfff).isEqualTo(42);
             assertThat(synAck.dstPort()).isEqualTo(45678);
             assertThat(shard.snapshot().get(5, TimeUnit.SECONDS).vlanFrames).isEqualTo(2);
+        }
+    }
+
+    /**
+     * The interface goes down and up under a running shard: the socket reports ENETDOWN once (EPOLLERR), the loop
+     * does not spin on it, and after the interface is back the shard serves again.
+     */
+    @Test
+    void aLinkFlapIsReportedOnceAndServiceResumes() throws Exception {
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                PacketSocketNetnsTest.vipFilter(80)));
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        try (Shard shard = startShard(socket, opts, new TinyHttpApp())) {
+            long before = shard.snapshot().get(5, TimeUnit.SECONDS).wakeups;
+            net.exec(proxy, "ip", "link", "set", link.b(), "down");
+            Thread.sleep(300);
+            ShardCounters down = shard.snapshot().get(5, TimeUnit.SECONDS);
+            System.out.printf("link down: %d socket errors (errno %d), %d wake-ups in 300 ms%n", down.socketErrors,
+                    down.lastSocketErrno, down.wakeups - before);
+            assertThat(down.socketErrors).isEqualTo(1);
+            assertThat(down.lastSocketErrno).as("ENETDOWN").isEqualTo(100);
+            assertThat(down.wakeups - before).as("no spinning on the error").isLessThan(10);
+            net.exec(proxy, "ip", "link", "set", link.b(), "up");
+            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":80/");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).isEqualTo("hello\n");
+        }
+    }
+
+    /** ICMP "fragmentation needed" to the VIP (RFC 1191) passes the filter and the shard and reaches the engine. */
+    @Test
+    void icmpFragmentationNeededReachesTheEngine() throws Exception {
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                PacketSocketNetnsTest.vipFilter(80)));
+        net.neighbour(client, link.a(), VIP, socket.mac());
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        TinyHttpApp app = new TinyHttpApp();
+        try (Shard shard = startShard(socket, opts, app)) {
+            net.execMayFail(client, 5, "hping3", "-q", "--icmp", "-C", "3", "-K", "4", "-c", "2", "-i", "u20000", VIP);
+            net.execMayFail(client, 5, "hping3", "-q", "--icmp", "-C", "8", "-c", "2", "-i", "u20000", VIP);
+            Thread.sleep(100);
+            ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
+            CompletableFuture<Long> icmp = new CompletableFuture<>();
+            app.loop.execute(() -> icmp.complete(app.engine.counters().icmpIgnored
+                    + app.engine.counters().pmtuUpdates));
+            System.out.printf("icmp: in %d, to engine %d, parse drops %d, engine icmp %d%n", c.framesIn,
+                    c.framesToEngine, c.parseDropsTotal(), icmp.get(5, TimeUnit.SECONDS));
+            assertThat(c.framesToEngine).as("the two unreachables, not the echo requests").isEqualTo(2);
+            assertThat(c.framesIn).as("anything else that passed the filter is ARP/ND traffic not for us")
+                    .isEqualTo(c.framesToEngine + c.notForUs + c.arpRequests + c.ndSolicitations);
+            assertThat(icmp.get(5, TimeUnit.SECONDS)).as("no connection: the engine counts and ignores them")
+                    .isEqualTo(2);
+        }
+    }
+
+    /**
+     * Two shards on two loops in one fanout group, as Main runs them: each connection must stay on one shard (its
+     * state lives there), so 20 sequential curls, each a new flow, must all be answered, and both shards serve.
+     */
+    @Test
+    void twoShardsInAFanoutGroupEachKeepTheirFlows() throws Exception {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+        RingOptions ring = RingOptions.defaults().withFanoutGroup(777);
+        PacketSocket s1 = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), ring,
+                PacketSocketNetnsTest.vipFilter(80)));
+        PacketSocket s2 = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), ring,
+                PacketSocketNetnsTest.vipFilter(80)));
+        net.neighbour(client, link.a(), VIP, s1.mac());
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], false, 8);
+        TinyHttpApp a1 = new TinyHttpApp(), a2 = new TinyHttpApp();
+        try (Shard sh1 = startShard(s1, opts, a1); Shard sh2 = startShard(s2, opts, a2)) {
+            assertThat(sh1.eventLoop()).isNotSameAs(sh2.eventLoop());
+            int ok = 0;
+            for (int i = 0; i < 20; i++) {
+                NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "3",
+                        "http://" + VIP + ":80/");
+                ok += r.exit() == 0 && r.out().equals("hello\n") ? 1 : 0;
+            }
+            System.out.printf("fanout shards: %d of 20 answered; shard 1 served %d, shard 2 served %d%n", ok,
+                    a1.served.size(), a2.served.size());
+            assertThat(ok).isEqualTo(20);
+            assertThat(a1.served.size() + a2.served.size()).isEqualTo(20);
+            assertThat(a1.served).isNotEmpty();
+            assertThat(a2.served).isNotEmpty();
         }
     }
 

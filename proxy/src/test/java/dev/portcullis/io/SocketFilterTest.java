@@ -99,6 +99,18 @@ class SocketFilterTest {
     // ------------------------------------------------------------------ examples
 
     @Test
+    void aTagKeptInlineIsLookedThrough() {
+        byte[] f = ipv4(VIP4, 6, 5, 0, 80, 0);
+        byte[] tagged = new byte[f.length + 4];
+        System.arraycopy(f, 0, tagged, 0, 12);
+        tagged[12] = (byte) 0x81; tagged[15] = 42;
+        System.arraycopy(f, 12, tagged, 16, f.length - 12);
+        assertThat(run(prog(80), tagged)).isPositive();
+        tagged[18 + 20 + 3] = 0; // TCP destination port (IPv4 header at 18, TCP at 38): 80 -> 0
+        assertThat(run(prog(80), tagged)).isZero();
+    }
+
+    @Test
     void arpPasses() {
         assertThat(run(prog(80), eth(42, 0x0806).array())).isPositive();
     }
@@ -154,7 +166,19 @@ class SocketFilterTest {
     // ------------------------------------------------------------------ property: agrees with a plain reference
 
     /** The filter's intent written plainly, with the same drop-on-short-packet rule. */
-    static boolean reference(byte[] p, int[] ports) {
+    static boolean reference(byte[] frame, int[] ports) {
+        if (frame.length >= 14 && (ByteBuffer.wrap(frame).getShort(12) & 0xffff) == 0x8100) {
+            // one inline 802.1Q tag: the same rules on the frame without it
+            if (frame.length < 18) return false;
+            byte[] inner = new byte[frame.length - 4];
+            System.arraycopy(frame, 0, inner, 0, 12);
+            System.arraycopy(frame, 16, inner, 12, frame.length - 16);
+            return (ByteBuffer.wrap(inner).getShort(12) & 0xffff) != 0x8100 && untagged(inner, ports);
+        }
+        return untagged(frame, ports);
+    }
+
+    static boolean untagged(byte[] p, int[] ports) {
         ByteBuffer b = ByteBuffer.wrap(p);
         if (p.length < 14) return false;
         int et = b.getShort(12) & 0xffff;
@@ -246,6 +270,15 @@ class SocketFilterTest {
                 yield b;
             }
         };
+        if (r.nextInt(4) == 0 && f.length >= 14) { // an inline 802.1Q tag (sometimes two)
+            byte[] tagged = new byte[f.length + 4];
+            System.arraycopy(f, 0, tagged, 0, 12);
+            tagged[12] = (byte) 0x81;
+            tagged[14] = (byte) r.nextInt(256);
+            tagged[15] = (byte) r.nextInt(256);
+            System.arraycopy(f, 12, tagged, 16, f.length - 12);
+            f = tagged;
+        }
         if (r.nextInt(5) == 0 && f.length > 0) { // cut it short anywhere
             byte[] cut = new byte[r.nextInt(f.length)];
             System.arraycopy(f, 0, cut, 0, cut.length);

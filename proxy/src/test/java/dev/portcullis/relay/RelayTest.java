@@ -179,11 +179,21 @@ class RelayTest {
         on(() -> { probe.probeDown(); return null; });
         Thread.sleep(200);
         assertThat(b.isMarkedDown()).as("still nothing listening").isTrue();
-        try (TestBackend back = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
+        try (TestBackend _ = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
             on(() -> { probe.probeDown(); return null; });
             until(() -> !b.isMarkedDown(), "the probe to mark it up");
         }
         probe.close();
+    }
+
+    @Test
+    void host_names_are_resolved_off_the_loop_and_unknown_ones_fail_over() throws Exception {
+        TestBackend b = backend("named");
+        BackendPool p = pool(Balance.ROUND_ROBIN, InetSocketAddress.createUnresolved("no-such-host.invalid", 80),
+                InetSocketAddress.createUnresolved("localhost", b.port()));
+        relay(p, ProxyMode.NONE);
+        assertThat(exchange(v4(198, 51, 100, 1), "NAME\n")).isEqualTo("NAME named\n");
+        assertThat(p.backends().get(0).connectFailures()).isEqualTo(1);
     }
 
     @Test
@@ -367,5 +377,34 @@ class RelayTest {
         on(() -> { relay.abortAll(); return null; });
         assertThat(open.aborted).isTrue();
         until(() -> b.open.get() == 0, "the backend side to close");
+    }
+
+    /** Many short connections at once: none may be reset. */
+    @Test
+    void three_thousand_short_connections_sixty_four_at_a_time() throws Exception {
+        TestBackend b = backend("churn");
+        relay(pool(Balance.ROUND_ROBIN, addr(b)), ProxyMode.NONE);
+        byte[] req = "GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+        int done = 0, aborted = 0, port = 10000;
+        List<MemoryEngine.Conn> live = new ArrayList<>();
+        while (done < 3000) {
+            while (live.size() < 64) {
+                MemoryEngine.Conn c = connect(v4(198, 51, 100, 1 + port % 200), port++);
+                on(() -> engine.clientSend(c, req, 0, req.length));
+                live.add(c);
+            }
+            Thread.sleep(1);
+            List<MemoryEngine.Conn> now = new ArrayList<>(live);
+            for (MemoryEngine.Conn c : now) {
+                boolean end = on(() -> c.outputShut || c.aborted);
+                if (!end) continue;
+                if (c.aborted) aborted++;
+                else on(() -> { engine.clientRead(c, Integer.MAX_VALUE); engine.clientFin(c); return null; });
+                live.remove(c);
+                done++;
+            }
+        }
+        System.out.println("churn: " + done + " connections, " + aborted + " aborted, backend resets " + counters.backendResets);
+        assertThat(aborted).isZero();
     }
 }

@@ -222,6 +222,7 @@ final class PktScript {
         }
         nowNs = target;
         sink.clock = nowNs;
+        engine.onTimer(nowNs, wall()); // as the shard does every loop: the relay's calls then see this time
     }
 
     // ------------------------------------------------------------------ segments
@@ -231,6 +232,8 @@ final class PktScript {
         int flags;
         long seq = WILD, end = WILD, len = WILD, ack = WILD, win = WILD;
         long mss = -1, wscale = -1, tsVal = -1, tsEcr = -1;
+        int port = -1; // dport (inbound) / sport (outbound): another local port than the listener's
+        boolean ce, ect0; // inbound: mark Congestion Experienced; outbound: expect ECT(0)
         boolean hasTs, sackOk, fastOpen, ecrEcho;
         List<long[]> sack = new ArrayList<>();
     }
@@ -247,7 +250,7 @@ final class PktScript {
             int gt = s.lastIndexOf('>');
             if (gt < lt) fail("unclosed options");
             opts = s.substring(lt + 1, gt);
-            s = s.substring(0, lt).strip();
+            s = (s.substring(0, lt) + " " + s.substring(gt + 1)).strip();
         }
         String[] w = s.split("\\s+");
         p.flags = parseFlags(w[0]);
@@ -263,6 +266,9 @@ final class PktScript {
             switch (w[k]) {
                 case "ack" -> p.ack = num(w[++k]);
                 case "win" -> p.win = num(w[++k]);
+                case "dport", "sport" -> p.port = Integer.parseInt(w[++k]);
+                case "ce" -> p.ce = true;
+                case "ect0" -> p.ect0 = true;
                 default -> fail("unknown token " + w[k]);
             }
         }
@@ -331,16 +337,17 @@ final class PktScript {
     private void inbound(int ci, String text) {
         Spec p = parseSpec(text);
         Client c = clients[ci];
-        OutSegment o = seg.start(v6, c.port, port);
+        OutSegment o = seg.start(v6, c.port, p.port > 0 ? p.port : port);
         o.vlanTci = vlan;
         o.flags = p.flags;
         long seq = p.seq == WILD ? 0 : p.seq;
         o.seq = c.isn + (int) seq;
         if (p.ack != WILD) {
-            if (c.serverIsn == WILD && (p.flags & TcpFlags.RST) == 0 && p.ack != 0) fail("our ISN is not known yet");
+            // before our first SYN-ACK the ack is absolute
             o.ack = (int) (c.serverIsn == WILD ? 0 : c.serverIsn) + (int) p.ack;
         }
         o.window = p.win == WILD ? 65535 : (int) p.win;
+        if (p.ce) o.trafficClass = 3;
         if (p.mss >= 0) o.mss = (int) p.mss;
         if (p.wscale >= 0) o.windowScale = (int) p.wscale;
         o.sackPermitted = p.sackOk;
@@ -406,7 +413,8 @@ final class PktScript {
         if (f.vlanTci != vlan) fail("vlan " + f.vlanTci + " expected " + vlan);
         if (f.srcMac != Seg.LOCAL_MAC || f.dstMac != Seg.CLIENT_MAC) fail("MACs of " + render(idx));
         Client c = clients[ci];
-        if (f.dstPort != c.port || f.srcPort != port) fail("ports of " + render(idx) + " expected client @" + ci);
+        if (f.dstPort != c.port || f.srcPort != (p.port > 0 ? p.port : port))
+            fail("ports of " + render(idx) + " expected client @" + ci);
         if ((p.flags & TcpFlags.SYN) != 0 && p.seq == 0) c.serverIsn = f.seq & 0xffffffffL;
         if (f.hasTimestamp) c.lastTsVal = f.tsVal;
         long relSeq = c.serverIsn == WILD ? f.seq : f.seq - (int) c.serverIsn;
@@ -418,6 +426,7 @@ final class PktScript {
         if (p.end != WILD && (int) (relSeq + f.payloadLength) != (int) p.end) why.append(" end");
         if ((p.flags & TcpFlags.ACK) != 0 && p.ack != WILD && (int) relAck != (int) p.ack) why.append(" ack");
         if (p.win != WILD && f.window != p.win) why.append(" win");
+        if (p.ect0 != ((f.trafficClass & 3) == 2)) why.append(" ECN-codepoint");
         if (p.mss != f.mss && !(p.mss == WILD && f.mss >= 0)) why.append(" mss");
         if (p.wscale != f.windowScale && !(p.wscale == WILD && f.windowScale >= 0)) why.append(" wscale");
         if (p.sackOk != f.sackPermitted) why.append(" sackOK");
@@ -471,6 +480,8 @@ final class PktScript {
             o.add(s.toString());
         }
         if (!o.isEmpty()) b.append(" <").append(String.join(",", o)).append('>');
+        if ((f.trafficClass & 3) == 2) b.append(" ect0");
+        if ((f.trafficClass & 3) == 3) b.append(" ce");
         return b.toString();
     }
 
@@ -556,7 +567,9 @@ final class PktScript {
     }
 
     private void fail(String msg) {
-        throw new AssertionError(name + ":" + lineNo + ": " + msg + "\n  line: " + lineText
+        StringBuilder pending = new StringBuilder();
+        for (int i = outIndex; sink != null && i < sink.count(); i++) pending.append("\n  also sent: ").append(render(i));
+        throw new AssertionError(name + ":" + lineNo + ": " + msg + pending + "\n  line: " + lineText
                 + (engine != null ? "\n  counters:\n" + engine.counters().toString().indent(4) : ""));
     }
 }

@@ -24,6 +24,8 @@ public final class BenchRun {
     private final String javaBin;
     private final String jar;
     private final long startNs = System.nanoTime();
+    /** How long the flood runs before the legit clients start (and after they stop). */
+    static final long LEAD_MS = 300;
     private int step;
     private Worker flood;
     private Worker legit;
@@ -90,9 +92,10 @@ public final class BenchRun {
     static String classpath() {
         try {
             Path here = Path.of(BenchRun.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            if (Files.isRegularFile(here)) return here.toString();
+            // target/benchmarks.jar itself, or next to target/classes or the module's thin jar (failsafe runs those)
             Path shaded = here.getParent().resolve("benchmarks.jar");
             if (Files.isRegularFile(shaded)) return shaded.toString();
+            if (Files.isRegularFile(here)) return here.toString();
         } catch (java.net.URISyntaxException | RuntimeException e) {
             // fall through
         }
@@ -159,6 +162,8 @@ public final class BenchRun {
         }
 
         result.put("generator", compareGenerators(logs));
+        resolvePortcullis();
+        result.put("portcullis_command", portcullisCmd == null ? null : String.join(" ", portcullisCmd));
         if (plan.generatorOnly()) {
             result.put("setups", List.of());
             result.put("throughput", List.of());
@@ -178,7 +183,7 @@ public final class BenchRun {
             Protection.Running running;
             progress(p.key + ": starting");
             try {
-                running = p.start(logs, plan.portcullis());
+                running = p.start(logs, portcullisCmd, portcullisWhyNot);
             } catch (Protection.NotRunnable e) {
                 s.put("measured", false);
                 s.put("reason", e.getMessage());
@@ -204,20 +209,19 @@ public final class BenchRun {
                 for (long rate : plan.rates()) {
                     step++;
                     progress(p.key + ": flood " + (rate == Plan.MAX ? "max" : rate + " pps"));
-                    points.add(point(running, rate));
+                    try {
+                        points.add(point(running, rate));
+                    } catch (IOException e) {
+                        // A point that cannot be measured is reported as such; the run goes on.
+                        s.put("errors", (s.get("errors") == null ? "" : s.get("errors") + "; ") + e.getMessage());
+                    }
                 }
                 if (p == Protection.COOKIES2 || p == Protection.PORTCULLIS) {
                     String path = p == Protection.PORTCULLIS ? "portcullis" : "haproxy";
-                    for (int loss : plan.lossPercents()) {
-                        step++;
-                        progress(path + ": iperf3, loss " + loss + " %");
-                        throughput.add(iperf(path, running.targetIp(), loss));
-                    }
-                    if (plan.impairment()) {
-                        step++;
-                        progress(path + ": iperf3 through the impairment bridge");
-                        throughput.add(impaired(path, p, logs));
-                    }
+                    step++;
+                    progress(path + ": iperf3, clean");
+                    throughput.add(failSoft(path, "clean", () -> iperfDirect(path, running.targetIp())));
+                    throughput.addAll(throughBridge(path, p, logs));
                 }
             } finally {
                 running.stop();
@@ -236,6 +240,33 @@ public final class BenchRun {
         System.out.println("\nwritten: " + plan.out().resolve("bench.json") + ", " + plan.out().resolve("bench.html"));
     }
 
+    private List<String> portcullisCmd;
+    private String portcullisWhyNot;
+
+    /**
+     * How Portcullis runs: its distribution's bin/portcullis when built; otherwise (unless --no-jar-fallback)
+     * dev.portcullis.Main from the benchmarks.jar the bench runs from, which holds the proxy and its dependencies.
+     */
+    private void resolvePortcullis() {
+        if (Files.isExecutable(plan.portcullis())) {
+            portcullisCmd = List.of(plan.portcullis().toString());
+            return;
+        }
+        boolean hasMain;
+        try {
+            Class.forName("dev.portcullis.Main", false, BenchRun.class.getClassLoader());
+            hasMain = true;
+        } catch (ClassNotFoundException | LinkageError e) {
+            hasMain = false;
+        }
+        if (hasMain && plan.jarFallback()) {
+            portcullisCmd = List.of(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp", jar, "dev.portcullis.Main");
+            return;
+        }
+        portcullisWhyNot = "no Portcullis distribution at " + plan.portcullis()
+                + (hasMain ? "" : " and no dev.portcullis.Main in " + jar) + " (build: ./mvn25 -B -q -pl proxy package -DskipTests)";
+    }
+
     /** One measurement: legit clients for the point's time with (rate &gt;= 0) or without (-1) the flood. */
     private Map<String, Object> point(Protection.Running r, long rate) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -244,24 +275,42 @@ public final class BenchRun {
         // Let the previous point's SYN-ACKs and TIME-WAITs settle.
         sleep(rate < 0 ? 200 : 1000);
         long sa0 = Topology.synAcksSeen();
-        double cpu0 = CpuStat.busySeconds();
+        double[] box0 = CpuStat.busyAndSoftirq();
+        double cpu0 = box0[0];
+        double def0 = defenderSeconds(r);
         long t0 = System.nanoTime();
-        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + secs);
         Map<String, Object> fr = null;
         if (rate >= 0) {
             long bound = rate > 0 ? (long) Math.ceil(rate * secs * 1.01) : 40_000_000L;
             flood.send("--dst " + r.targetIp() + " --rate " + rate + " --seconds " + secs + " --count " + bound
                     + " --mix " + plan.mix() + " --profile " + plan.profile());
-            fr = flood.await(secs + 30);
+            // The legit clients start once the flood is on and stop before it ends: every request they make
+            // meets the flood.
+            sleep(LEAD_MS);
+        }
+        double legitSecs = rate >= 0 ? Math.max(0.5, secs - 2 * LEAD_MS / 1000.0) : secs;
+        legit.send("--target " + r.targetIp() + ":" + Services.HTTP + " --seconds " + legitSecs);
+        IOException floodErr = null;
+        if (rate >= 0) {
+            try {
+                fr = flood.await(secs + 30);
+            } catch (IOException e) {
+                floodErr = e; // the legit result is still read below, so no stale line is left in its stream
+            }
         }
         double wall = (System.nanoTime() - t0) / 1e9;
         long sa1 = Topology.synAcksSeen();
-        double cpu1 = CpuStat.busySeconds();
+        double[] box1 = CpuStat.busyAndSoftirq();
+        double cpu1 = box1[0];
+        double def1 = defenderSeconds(r);
         Map<String, Object> lr = legit.await(secs + 30);
+        if (floodErr != null) throw floodErr;
         if (fr == null) {
             wall = (System.nanoTime() - t0) / 1e9;
             sa1 = Topology.synAcksSeen();
-            cpu1 = CpuStat.busySeconds();
+            box1 = CpuStat.busyAndSoftirq();
+            cpu1 = box1[0];
+            def1 = defenderSeconds(r);
         }
         double floodSecs = fr != null ? (Double) fr.get("seconds") : wall;
         long synAcks = sa1 - sa0;
@@ -279,10 +328,21 @@ public final class BenchRun {
         m.put("legit_rps", lr.get("rps"));
         m.put("cpu_seconds", cpu);
         m.put("cpu_s_per_M_synacks", synAcks > 1000 ? cpu / (synAcks / 1e6) : null);
+        // The box is shared: how busy it was overall, its softirq share (the kernel's packet work), and the
+        // defending process's own CPU (HAProxy or Portcullis; SYN cookies of the kernel run in softirq instead).
+        m.put("box_busy_pct", 100.0 * cpu / (Runtime.getRuntime().availableProcessors() * wall));
+        m.put("softirq_seconds", box1[1] - box0[1]);
+        m.put("defender_process_seconds", def1 - def0);
         m.put("seconds", floodSecs);
         m.put("legit_failures", Map.of("connect_timeout", lr.get("connect_timeout"), "connect_refused",
                 lr.get("connect_refused"), "io_error", lr.get("io_error"), "bad_reply", lr.get("bad_reply")));
         return m;
+    }
+
+    private static double defenderSeconds(Protection.Running r) {
+        double t = 0;
+        for (Bg b : r.processes()) t += CpuStat.processSeconds(b.process.pid());
+        return t;
     }
 
     /**
@@ -307,6 +367,11 @@ public final class BenchRun {
             int rounds = plan.quick() ? 2 : 3;
             List<Object> tr = new ArrayList<>(), jr = new ArrayList<>();
             double bestT = 0, bestJ = 0;
+            // Warm the JIT first, so round 1 compares compiled code with trafgen.
+            progress("generator: warming up");
+            flood.send("--dst " + Topology.HOST_IP + " --dport 9 --rate 0 --seconds 30 --count 300000"
+                    + " --mix syn=1 --profile linux --src random:0.0.0.0/0 --cpu 0");
+            flood.await(60);
             for (int round = 1; round <= rounds; round++) {
                 progress("generator: trafgen, " + n + " SYNs, round " + round + "/" + rounds);
                 long t0 = System.nanoTime();
@@ -360,45 +425,47 @@ public final class BenchRun {
         return m.find() ? Long.parseLong(m.group(1)) + Long.parseLong(m.group(2)) / 1e6 : Double.NaN;
     }
 
-    /** iperf3 through a proxy, with nftables dropping loss % of the test's segments both ways. */
-    private Map<String, Object> iperf(String path, String target, int loss) throws IOException {
+    interface Measurement {
+        Map<String, Object> run() throws IOException;
+    }
+
+    /** Runs one throughput measurement; a failure becomes a "not measured" row with the reason. */
+    private static Map<String, Object> failSoft(String path, String condition, Measurement m) {
+        try {
+            return m.run();
+        } catch (IOException | RuntimeException e) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("path", path);
+            t.put("condition", condition);
+            t.put("measured", false);
+            t.put("reason", "failed: " + e.getMessage());
+            return t;
+        }
+    }
+
+    /** iperf3 straight over the client's veth to the proxy. */
+    private Map<String, Object> iperfDirect(String path, String target) throws IOException {
         Map<String, Object> t = new LinkedHashMap<>();
         t.put("path", path);
-        t.put("condition", loss == 0 ? "clean" : "loss " + loss + " %");
+        t.put("condition", "clean");
         t.put("measured", true);
-        if (loss > 0) {
-            Sh.runIn(Topology.HOST, """
-                    table netdev pcb_loss {
-                      chain in {
-                        type filter hook ingress device "%s" priority 0;
-                        tcp dport %d numgen random mod 100 < %d drop
-                      }
-                    }
-                    """.formatted(Topology.H0, Services.IPERF, loss), "nft", "-f", "-");
-            Sh.runIn(Topology.CLI, """
-                    table netdev pcb_loss {
-                      chain in {
-                        type filter hook ingress device "%s" priority 0;
-                        tcp sport %d numgen random mod 100 < %d drop
-                      }
-                    }
-                    """.formatted(Topology.C0, Services.IPERF, loss), "nft", "-f", "-");
-        }
-        try {
-            double[] r = runIperf(Topology.CLI, target, plan.throughputSeconds());
-            t.put("mbit_s", r[0]);
-            t.put("retransmits", r[1]);
-        } finally {
-            if (loss > 0) {
-                Sh.quiet(Topology.HOST, "nft", "delete", "table", "netdev", "pcb_loss");
-                Sh.quiet(Topology.CLI, "nft", "delete", "table", "netdev", "pcb_loss");
-            }
-        }
+        double[] r = runIperf(Topology.CLI, target, plan.throughputSeconds());
+        t.put("mbit_s", r[0]);
+        t.put("retransmits", r[1]);
         return t;
     }
 
-    /** {Mbit/s received, retransmits} of one iperf3 run from ns to target:5201. */
+    /** {Mbit/s received, retransmits} of one iperf3 run; one retry a second later if it fails to start. */
     private static double[] runIperf(String ns, String target, double seconds) throws IOException {
+        try {
+            return runIperfOnce(ns, target, seconds);
+        } catch (IOException e) {
+            sleep(1000);
+            return runIperfOnce(ns, target, seconds);
+        }
+    }
+
+    private static double[] runIperfOnce(String ns, String target, double seconds) throws IOException {
         Sh.Out o = Sh.exec(Sh.withNs(ns, "iperf3", "-c", target, "-p", Integer.toString(Services.IPERF), "-t",
                 String.format(Locale.ROOT, "%.0f", Math.max(1, seconds)), "-J", "--connect-timeout", "3000"), null,
                 seconds + 30);
@@ -413,39 +480,95 @@ public final class BenchRun {
     }
 
     /**
-     * Throughput from the impaired client through the impairment bridge (loss, reordering, duplication, delay)
-     * to the proxy: HAProxy on the host's own address there, or a second Portcullis instance on that veth.
+     * Throughput from the impaired client through the impairment bridge to the proxy (HAProxy on the host's own
+     * address on that side, or a second Portcullis instance on that veth): with loss only, at each loss rate of
+     * the plan, then fully impaired (loss, reordering, duplication, delay) with the byte-exact transfer. Loss is
+     * made by the bridge, a hop in the middle, because both alternatives miss one of the two proxies: a drop in
+     * the host's netdev ingress comes after Portcullis's packet socket has seen the frame, and a drop in the
+     * client's egress is a local send failure that TCP simply retries, not a lost segment.
      */
-    private Map<String, Object> impaired(String path, Protection p, Path logs) throws IOException {
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("path", path);
-        String imp = "loss 5 %, reorder 5 %, duplicate 1 %, delay 10 ± 5 ms";
-        t.put("condition", "impaired: " + imp);
-        Bg bridge = ImpairBridgeProcess.start(javaBin, jar, logs, 5, 5, 1, 10, 5, 1);
+    private List<Map<String, Object>> throughBridge(String path, Protection p, Path logs) {
+        List<Map<String, Object>> rows = new ArrayList<>();
         Bg second = null;
+        String target = Topology.HOST_I_IP;
         try {
-            String target = Topology.HOST_I_IP;
             if (p == Protection.PORTCULLIS) {
                 Path conf = logs.resolve("portcullis-impaired.conf");
                 Files.writeString(conf, Protection.portcullisConfig(Topology.H2, Topology.VIP_I, 9092));
                 second = Bg.start("portcullis-impaired", logs.resolve("portcullis-impaired.log"),
-                        List.of("ip", "netns", "exec", Topology.HOST, plan.portcullis().toString(), "--config", conf.toString()));
+                        Protection.portcullisCommand(portcullisCmd, conf));
                 target = Topology.VIP_I;
             }
-            if (!Services.probe(Topology.ICLI, target, Services.IPERF, 20)) {
+            for (int loss : plan.lossPercents()) {
+                if (loss <= 0) continue;
+                step++;
+                progress(path + ": iperf3, loss " + loss + " % (bridge)");
+                String tgt = target;
+                rows.add(failSoft(path, "loss " + loss + " %", () -> viaBridge(path, "loss " + loss + " %", tgt,
+                        new double[] {loss, 0, 0, 0, 0}, false, logs)));
+            }
+            if (plan.impairment()) {
+                step++;
+                progress(path + ": iperf3 + byte-exact transfer, impaired (bridge)");
+                String tgt = target;
+                rows.add(failSoft(path, "impaired", () -> viaBridge(path,
+                        "impaired: loss 5 %, reorder 5 %, duplicate 1 %, delay 10 ± 5 ms", tgt,
+                        new double[] {5, 5, 1, 10, 5}, true, logs)));
+            }
+        } catch (IOException e) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("path", path);
+            t.put("condition", "through the bridge");
+            t.put("measured", false);
+            t.put("reason", "failed: " + e.getMessage());
+            rows.add(t);
+        } finally {
+            if (second != null) second.stop();
+        }
+        return rows;
+    }
+
+    /** imp = {loss %, reorder %, duplicate %, delay ms, jitter ms}. */
+    private Map<String, Object> viaBridge(String path, String condition, String target, double[] imp, boolean exact,
+                                          Path logs) throws IOException {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("path", path);
+        t.put("condition", condition);
+        Bg bridge = ImpairBridgeProcess.start(javaBin, jar, logs, imp[0], imp[1], imp[2], imp[3], imp[4], 1);
+        try {
+            // Probe the web port, not iperf3's: iperf3 -s serves one test at a time and takes a probe's empty
+            // connection for a test, refusing the real one that follows.
+            if (!Services.probe(Topology.ICLI, target, Services.HTTP, 20)) {
                 t.put("measured", false);
                 t.put("reason", "no connection through the bridge to " + target + " within 20 s");
                 return t;
             }
-            double[] r = runIperf(Topology.ICLI, target, plan.throughputSeconds() + 2);
+            double[] r = runIperf(Topology.ICLI, target, plan.throughputSeconds() + (exact ? 2 : 0));
             t.put("measured", true);
             t.put("mbit_s", r[0]);
             t.put("retransmits", r[1]);
+            if (exact) {
+                progress(path + ": byte-exact transfer of " + Svg.human(plan.exactBytes()) + "B each way, impaired");
+                t.put("exact_transfer", exactTransfer(target, logs));
+            }
         } finally {
-            if (second != null) second.stop();
             t.put("bridge", ImpairBridgeProcess.stopAndCount(bridge));
         }
         return t;
+    }
+
+    /** ExactTransfer's client in the impaired namespace: plan.exactBytes() each way at once, every byte checked. */
+    private Object exactTransfer(String target, Path logs) throws IOException {
+        // Bounded: at least 150 s, or as long as 1 Mbit/s each way would take for a larger transfer.
+        long timeoutS = Math.max(150, plan.exactBytes() * 8 / 1_000_000);
+        Sh.Out o = Sh.exec(Sh.withNs(Topology.ICLI, javaBin, "-XX:+UseSerialGC", "-cp", jar, ExactTransfer.class.getName(),
+                "--target", target + ":" + Services.EXACT, "--bytes", Long.toString(plan.exactBytes()), "--seed", "7",
+                "--timeout-s", Long.toString(timeoutS)), null, timeoutS + 30);
+        Files.writeString(logs.resolve("exact-client-" + target + ".log"), o.stdout() + o.stderr());
+        for (String line : o.stdout().split("\n")) {
+            if (line.startsWith("RESULT ")) return Json.parse(line.substring(7));
+        }
+        return Map.of("ok", false, "error", "no result (exit " + o.code() + "): " + o.stderr().strip());
     }
 
     static void sleep(long ms) {

@@ -15,6 +15,25 @@ final class CpuStat {
 
     static final double CLK_TCK = 100.0; // USER_HZ on Linux x86-64
 
+    /** {busy, softirq} seconds of the whole box. */
+    static double[] busyAndSoftirq() throws IOException {
+        String line = Files.readAllLines(Path.of("/proc/stat")).getFirst();
+        String[] f = line.trim().split("\\s+");
+        return new double[] {parseBusySeconds(line), Long.parseLong(f[7]) / CLK_TCK};
+    }
+
+    /** User + system CPU seconds of one process (its threads included), or NaN when it is gone. */
+    static double processSeconds(long pid) {
+        try {
+            String st = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // fields after the ")" that ends the command name: state is field 3, utime 14, stime 15
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / CLK_TCK;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     static double busySeconds() throws IOException {
         return parseBusySeconds(Files.readAllLines(Path.of("/proc/stat")).getFirst());
     }

@@ -9,7 +9,7 @@ import java.util.List;
 /** What one run measures: the quick mode (README demo, under 2 minutes) or the full one (under 10). */
 record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> setups, int clients, double intervalMs,
             double throughputSeconds, List<Integer> lossPercents, long generatorCount, boolean impairment,
-            String mix, String profile, Path out, Path portcullis, String commit, boolean generatorOnly) {
+            String mix, String profile, Path out, Path portcullis, String commit, boolean generatorOnly, boolean jarFallback, long exactBytes) {
 
     /** A rate of 0 means as fast as the generator can send. */
     static final long MAX = 0;
@@ -33,12 +33,15 @@ record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> se
                 a.str("mix", "syn=1"), a.str("profile", "mixed"),
                 Path.of(a.str("out", repo.resolve("loadtest/target/bench-" + stamp).toString())),
                 Path.of(a.str("portcullis", repo.resolve("proxy/target/portcullis-dist/bin/portcullis").toString())),
-                a.str("commit", "unknown"), a.flag("generator-only"));
+                a.str("commit", "unknown"), a.flag("generator-only"), !a.flag("no-jar-fallback"),
+                a.num("exact-bytes", quick ? 4_000_000 : 16_000_000));
     }
 
     /** Measurement steps, for the progress line. */
     int steps() {
         if (generatorOnly) return 2;
-        return setups.size() * (1 + rates.size()) + 2 + 2 * lossPercents.size() + (impairment ? 2 : 0);
+        long lossRuns = lossPercents.stream().filter(l -> l > 0).count();
+        long relays = setups.stream().filter(p -> p == Protection.COOKIES2 || p == Protection.PORTCULLIS).count();
+        return (int) (2 + setups.size() * (1 + rates.size()) + relays * (1 + lossRuns + (impairment ? 1 : 0)));
     }
 }

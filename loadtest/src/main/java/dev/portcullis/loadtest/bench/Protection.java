@@ -46,7 +46,12 @@ enum Protection {
         }
     }
 
-    Running start(Path dir, Path portcullisBin) throws IOException, NotRunnable {
+    /**
+     * @param portcullisCmd the command that runs Portcullis (its distribution's bin/portcullis, or java -cp
+     *                      benchmarks.jar dev.portcullis.Main), without the --config argument; null: not runnable,
+     *                      for the reason in {@code whyNot}
+     */
+    Running start(Path dir, List<String> portcullisCmd, String whyNot) throws IOException, NotRunnable {
         List<Bg> procs = new ArrayList<>();
         List<String> undo = new ArrayList<>();
         int cookies = switch (this) {
@@ -79,14 +84,10 @@ enum Protection {
                 procs.add(Services.haproxy(dir));
             }
             case PORTCULLIS -> {
-                if (portcullisBin == null || !Files.isExecutable(portcullisBin)) {
-                    throw new NotRunnable("no Portcullis distribution at " + portcullisBin
-                            + " (build it: ./mvn25 -B -q -pl proxy package -DskipTests)");
-                }
+                if (portcullisCmd == null) throw new NotRunnable(whyNot);
                 Path conf = dir.resolve("portcullis.conf");
                 Files.writeString(conf, portcullisConfig(Topology.H0, Topology.VIP, 9091));
-                procs.add(Bg.start("portcullis", dir.resolve("portcullis.log"),
-                        List.of("ip", "netns", "exec", Topology.HOST, portcullisBin.toString(), "--config", conf.toString())));
+                procs.add(Bg.start("portcullis", dir.resolve("portcullis.log"), portcullisCommand(portcullisCmd, conf)));
                 target = Topology.VIP;
             }
             default -> procs.add(Services.haproxy(dir));
@@ -99,6 +100,13 @@ enum Protection {
                     + " within 20 s" + (why.isBlank() ? "" : "; log: " + why.replace('\n', ' ')));
         }
         return r;
+    }
+
+    static List<String> portcullisCommand(List<String> cmd, Path conf) {
+        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", Topology.HOST));
+        c.addAll(cmd);
+        c.addAll(List.of("--config", conf.toString()));
+        return c;
     }
 
     /** The HOCON the bench gives Portcullis (keys from the proxy's reference.conf). */

@@ -56,9 +56,9 @@ final class Report {
 
     static List<String> rows(Map<String, Object> r) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "%-13s %-6s %11s %11s %8s %8s %8s %8s %9s %9s",
+        out.add(String.format(Locale.ROOT, "%-13s %-6s %11s %11s %8s %8s %8s %8s %9s %9s %6s %6s",
                 "setup", "flood", "offered/s", "SYN-ACK/s", "answered", "legit %", "p50 ms", "p99 ms", "p99.9 ms",
-                "CPU s/M"));
+                "CPU s/M", "busy%", "proc s"));
         for (Map<String, Object> s : list(r.get("setups"))) {
             String key = String.valueOf(s.get("key"));
             if (!Boolean.TRUE.equals(s.get("measured"))) {
@@ -72,10 +72,11 @@ final class Report {
                 Object rt = p.get("rate_target");
                 String flood = rt instanceof Number n ? Svg.human(n.doubleValue()) : String.valueOf(rt);
                 double ans = d(p.get("answered_pct"));
-                out.add(String.format(Locale.ROOT, "%-13s %-6s %11s %11s %8s %8s %8s %8s %9s %9s", key, flood,
+                out.add(String.format(Locale.ROOT, "%-13s %-6s %11s %11s %8s %8s %8s %8s %9s %9s %6s %6s", key, flood,
                         n0(d(p.get("offered_pps"))), n0(d(p.get("synack_pps"))), Double.isNaN(ans) ? "-" : n1(ans) + "%",
                         n2(d(p.get("legit_success_pct"))), n3(d(p.get("connect_p50_ms"))), n3(d(p.get("connect_p99_ms"))),
-                        n3(d(p.get("connect_p999_ms"))), n2(d(p.get("cpu_s_per_M_synacks")))));
+                        n3(d(p.get("connect_p999_ms"))), n2(d(p.get("cpu_s_per_M_synacks"))),
+                        n0(d(p.get("box_busy_pct"))), n2(d(p.get("defender_process_seconds")))));
             }
         }
         return out;
@@ -92,6 +93,14 @@ final class Report {
             }
             out.add(String.format(Locale.ROOT, "%-11s %-56s %10s %11s", t.get("path"), t.get("condition"),
                     n1(d(t.get("mbit_s"))), n0(d(t.get("retransmits")))));
+            Map<String, Object> x = map(t.get("exact_transfer"));
+            if (!x.isEmpty()) {
+                out.add(String.format(Locale.ROOT, "%-11s   byte-exact, %s bytes each way at once: %s%s", "",
+                        n0(d(x.get("bytes_each_way"))), Boolean.TRUE.equals(x.get("ok"))
+                                ? String.format(Locale.ROOT, "OK (both sides checked every byte), %.1f s, %.1f Mbit/s each way",
+                                d(x.get("seconds")), d(x.get("mbit_s_each_way")))
+                                : "FAILED", Boolean.TRUE.equals(x.get("ok")) ? "" : " " + x));
+            }
         }
         return out;
     }
@@ -199,6 +208,7 @@ final class Report {
                 .append("<li><b>legit %</b>: requests of the legitimate clients (new connection each) that got an HTTP 2xx reply.</li>")
                 .append("<li><b>p50/p99/p99.9</b>: connect latency of the legitimate clients' successful connects.</li>")
                 .append("<li><b>CPU s/M</b>: CPU seconds of the whole box (/proc/stat, all processes, the generator included) per million SYN-ACKs.</li>")
+                .append("<li><b>busy%</b>: how busy the whole box was during the point (100 = every core; the machine is shared). <b>proc s</b>: CPU seconds of the defending process itself (HAProxy or Portcullis).</li>")
                 .append("</ul>");
         b.append("<h2>Raw results</h2><pre>").append(Svg.esc(Json.write(r))).append("</pre>");
         return b.append("</body></html>\n").toString();

@@ -1,8 +1,9 @@
 package dev.portcullis.loadtest.impair;
 
 import dev.portcullis.loadtest.Args;
-import dev.portcullis.loadtest.net.Sys;
+import dev.portcullis.io.Native;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -24,6 +25,7 @@ import java.util.PriorityQueue;
  */
 public final class ImpairBridge {
     private static final int SNAP = 65536;
+    private static final int EMSGSIZE = 90;
 
     private ImpairBridge() {
     }
@@ -39,6 +41,7 @@ public final class ImpairBridge {
         final ImpairPolicy policy;
         final String name;
         volatile boolean running = true;
+        volatile String failure;
         long sent, sendErrors, tooBig;
         private final PriorityQueue<Held> queue = new PriorityQueue<>((x, y) -> {
             int c = Long.compare(x.releaseNs() - y.releaseNs(), 0);
@@ -65,11 +68,13 @@ public final class ImpairBridge {
                     flushDue(now, tx);
                     int timeoutMs = queue.isEmpty() ? 50
                             : (int) Math.max(0, Math.min(50, (queue.peek().releaseNs() - now) / 1_000_000));
-                    int pr = Sys.pollIn(in.fd, pfd, timeoutMs);
-                    if (pr <= 0) continue;
+                    pfd.set(ValueLayout.JAVA_INT, 0, in.fd);
+                    pfd.set(ValueLayout.JAVA_SHORT, 4, Native.POLLIN);
+                    pfd.set(ValueLayout.JAVA_SHORT, 6, (short) 0);
+                    if (Native.poll(pfd, 1, timeoutMs) <= 0) continue;
                     // Drain what is there without blocking, then go back to sending what became due.
                     for (int k = 0; k < 256; k++) {
-                        long n = Sys.recv(in.fd, rx, SNAP, Sys.MSG_DONTWAIT);
+                        long n = Native.recv(in.fd, rx, SNAP, Native.MSG_DONTWAIT);
                         if (n <= 0) break;
                         long t = System.nanoTime();
                         int copies;
@@ -82,6 +87,9 @@ public final class ImpairBridge {
                         if (k % 16 == 15) flushDue(System.nanoTime(), tx);
                     }
                 }
+            } catch (IOException e) {
+                failure = e.getMessage();
+                System.err.println("bridge " + name + " stopped: " + failure);
             }
         }
 
@@ -90,10 +98,15 @@ public final class ImpairBridge {
             while ((h = queue.peek()) != null && h.releaseNs() - now <= 0) {
                 queue.poll();
                 MemorySegment.copy(h.frame(), 0, tx, ValueLayout.JAVA_BYTE, 0, h.frame().length);
-                long r = Sys.send(out.fd, tx, h.frame().length, 0);
-                if (r >= 0) sent++;
-                else if (r == -90 /* EMSGSIZE */) tooBig++;
-                else sendErrors++;
+                try {
+                    if (Native.sendto(out.fd, tx, h.frame().length, 0, MemorySegment.NULL) >= 0) sent++;
+                    else sendErrors++;
+                } catch (Native.NativeIOException e) {
+                    if (e.errno() == EMSGSIZE) tooBig++;
+                    else sendErrors++;
+                } catch (IOException e) {
+                    sendErrors++;
+                }
             }
         }
 
@@ -103,7 +116,8 @@ public final class ImpairBridge {
                 p = policy.json();
             }
             return p.substring(0, p.length() - 1) + ",\"sent\":" + sent + ",\"send_errors\":" + sendErrors
-                    + ",\"too_big\":" + tooBig + ",\"queued\":" + queue.size() + "}";
+                    + ",\"too_big\":" + tooBig + ",\"queued\":" + queue.size()
+                    + (failure == null ? "" : ",\"failure\":\"" + failure.replace('"', '\'') + "\"") + "}";
         }
     }
 

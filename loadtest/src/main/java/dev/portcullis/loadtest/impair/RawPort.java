@@ -1,8 +1,10 @@
 package dev.portcullis.loadtest.impair;
 
-import dev.portcullis.loadtest.net.Sys;
+import dev.portcullis.io.Native;
+import dev.portcullis.loadtest.net.PacketConst;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
 
 /**
  * A plain AF_PACKET socket on one interface for the bridge: receives every frame arriving on it (not the ones
@@ -14,21 +16,25 @@ final class RawPort implements AutoCloseable {
 
     RawPort(String device) throws IOException {
         this.device = device;
-        int ifindex = Sys.ifIndex(device);
-        fd = Sys.socket(Sys.AF_PACKET, Sys.SOCK_RAW, Sys.ETH_P_ALL_BE);
-        try {
-            Sys.setsockoptInt(fd, Sys.SOL_PACKET, Sys.PACKET_IGNORE_OUTGOING, 1);
-            Sys.setsockoptInt(fd, Sys.SOL_SOCKET, Sys.SO_RCVBUFFORCE, 8 << 20);
-            Sys.setsockoptInt(fd, Sys.SOL_SOCKET, Sys.SO_SNDBUFFORCE, 8 << 20);
-            Sys.bindPacket(fd, ifindex, Sys.ETH_P_ALL_BE);
+        int ifindex = Native.ifNameToIndex(device);
+        fd = Native.socket(Native.AF_PACKET, Native.SOCK_RAW | Native.SOCK_CLOEXEC, PacketConst.ETH_P_ALL_BE);
+        try (Arena a = Arena.ofConfined()) {
+            Native.setsockoptInt(fd, PacketConst.SOL_PACKET, PacketConst.PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
+            Native.setsockoptInt(fd, PacketConst.SOL_SOCKET, PacketConst.SO_RCVBUFFORCE, 8 << 20, "SO_RCVBUFFORCE");
+            Native.setsockoptInt(fd, PacketConst.SOL_SOCKET, PacketConst.SO_SNDBUFFORCE, 8 << 20, "SO_SNDBUFFORCE");
+            Native.bind(fd, PacketConst.sockaddrLl(a, ifindex, PacketConst.ETH_P_ALL_BE), device);
         } catch (IOException e) {
-            Sys.close(fd);
+            close();
             throw e;
         }
     }
 
     @Override
     public void close() {
-        Sys.close(fd);
+        try {
+            Native.close(fd);
+        } catch (IOException e) {
+            // closing path
+        }
     }
 }

@@ -1,5 +1,7 @@
 package dev.portcullis.loadtest.net;
 
+import dev.portcullis.io.Native;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -42,23 +44,25 @@ public final class TxRing implements AutoCloseable {
         int blocks = (frames + perBlock - 1) / perBlock;
         this.frameSize = frameSize;
         this.frames = blocks * perBlock;
-        int ifindex = Sys.ifIndex(device);
-        fd = Sys.socket(Sys.AF_PACKET, Sys.SOCK_RAW, 0);
+        int ifindex = Native.ifNameToIndex(device);
+        // Protocol 0: this socket only sends, so the kernel copies no received frame to it.
+        fd = Native.socket(Native.AF_PACKET, Native.SOCK_RAW | Native.SOCK_CLOEXEC, 0);
         try {
-            Sys.setsockoptInt(fd, Sys.SOL_PACKET, Sys.PACKET_VERSION, Sys.TPACKET_V2);
-            Sys.setsockoptInt(fd, Sys.SOL_PACKET, Sys.PACKET_QDISC_BYPASS, 1);
+            Native.setsockoptInt(fd, PacketConst.SOL_PACKET, PacketConst.PACKET_VERSION, PacketConst.TPACKET_V2,
+                    "PACKET_VERSION TPACKET_V2");
+            Native.setsockoptInt(fd, PacketConst.SOL_PACKET, PacketConst.PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment req = a.allocate(16, 4); // tpacket_req: block_size, block_nr, frame_size, frame_nr
                 req.set(ValueLayout.JAVA_INT, 0, blockSize);
                 req.set(ValueLayout.JAVA_INT, 4, blocks);
                 req.set(ValueLayout.JAVA_INT, 8, frameSize);
                 req.set(ValueLayout.JAVA_INT, 12, this.frames);
-                Sys.setsockopt(fd, Sys.SOL_PACKET, Sys.PACKET_TX_RING, req);
+                Native.setsockopt(fd, PacketConst.SOL_PACKET, PacketConst.PACKET_TX_RING, req, "PACKET_TX_RING");
+                ring = Native.mmap(fd, (long) blockSize * blocks, false);
+                Native.bind(fd, PacketConst.sockaddrLl(a, ifindex, 0), device);
             }
-            ring = Sys.mmap(fd, (long) blockSize * blocks);
-            Sys.bindPacket(fd, ifindex, 0);
         } catch (IOException e) {
-            Sys.close(fd);
+            closeQuietly(fd);
             throw e;
         }
     }
@@ -97,15 +101,28 @@ public final class TxRing implements AutoCloseable {
     /**
      * Has the kernel send every committed frame. The kernel walks the ring inside this call either way; with
      * {@code wait} false it returns without waiting for the last frames' completion (as trafgen does between
-     * refills), so the caller refills the slots already done meanwhile. Returns bytes sent or -errno.
+     * refills), so the caller refills the slots already done meanwhile. Returns the bytes sent, or -1 when the
+     * kernel had no room (EAGAIN/ENOBUFS: the frames stay marked and go with the next kick).
      */
-    public long kick(boolean wait) {
-        return Sys.kick(fd, wait ? 0 : Sys.MSG_DONTWAIT);
+    public long kick(boolean wait) throws IOException {
+        return Native.sendto(fd, MemorySegment.NULL, 0, wait ? 0 : Native.MSG_DONTWAIT, MemorySegment.NULL);
     }
 
     @Override
     public void close() {
-        Sys.munmap(ring);
-        Sys.close(fd);
+        try {
+            Native.munmap(ring);
+        } catch (IOException e) {
+            // closing: nothing left to do with it
+        }
+        closeQuietly(fd);
+    }
+
+    private static void closeQuietly(int fd) {
+        try {
+            Native.close(fd);
+        } catch (IOException e) {
+            // closing path
+        }
     }
 }
