@@ -228,6 +228,40 @@ class RelayOpsIT {
         assertThat(seen).contains("a2", "b");
     }
 
+    @Test
+    @Order(6)
+    void during_the_sigterm_drain_new_connections_are_reset_at_once_and_the_open_one_continues() throws Exception {
+        Socket open = net.inNamespace(client, () -> {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(VIP, 80), 5000);
+            s.setSoTimeout(10_000);
+            s.getOutputStream().write("ECHO\n".getBytes(StandardCharsets.US_ASCII));
+            return s;
+        });
+        try (open) {
+            assertThat(echo(open, "one")).isEqualTo("one");
+            proxy.destroy(); // SIGTERM: grace period 1 s
+            waitFor(() -> Files.readString(log).contains("stopping: no new connections"), 5, "the drain to start");
+            long t0 = System.nanoTime();
+            String late = net.inNamespace(client, () -> {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(VIP, 80), 5000);
+                    s.setSoTimeout(5000);
+                    s.getOutputStream().write("NAME\n".getBytes(StandardCharsets.US_ASCII));
+                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                } catch (java.net.SocketException e) {
+                    return "reset: " + e.getMessage();
+                }
+            });
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(late).as("a connection made during the drain").startsWith("reset");
+            assertThat(ms).as("refused at once, not timed out").isLessThan(900);
+            assertThat(echo(open, "two")).as("the open connection during the grace period").isEqualTo("two");
+        }
+        assertThat(proxy.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(readQuietly(log)).contains("stopped");
+    }
+
     // ---- helpers ----
 
     /** kill -HUP, then the first new log line containing {@code what}. */
