@@ -32,9 +32,9 @@ public final class Main {
      * Runs {@code reload} on SIGHUP, on a thread of its own so that a slow reload never holds up the JVM's signal
      * dispatcher. sun.misc.Signal is in the jdk.unsupported module, which the class path (the dist launcher runs
      * Main from the class path) reads by default on JDK 25; the JVM's own SIGHUP handler (a shutdown, like
-     * SIGTERM) is replaced. Reloads do not overlap: {@link Portcullis#reload} is synchronized.
+     * SIGTERM) is replaced. javac warns that it is an internal API (no annotation silences that); checked with the
+     * dist launcher on JDK 25 by RelayOpsIT. Reloads do not overlap: {@link Portcullis#reload} is synchronized.
      */
-    @SuppressWarnings("removal")
     static void onHangup(Runnable reload) {
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"),
                 sig -> Thread.ofPlatform().name("portcullis-reload").daemon(true).start(reload));

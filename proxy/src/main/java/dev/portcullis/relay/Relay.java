@@ -129,11 +129,6 @@ public class Relay implements ConnectionEvents {
         routes.putAll(routesByPort);
     }
 
-    /** The route new connections to {@code port} take (tests, diagnostics). On the shard's loop. */
-    public Route route(int port) {
-        return routes.get(port);
-    }
-
     /**
      * From now on accepted connections are reset and counted in {@code refusedShuttingDown} (the listener is
      * closing). The engine still completes handshakes: it is the relay that refuses them, with a RST right after
