@@ -357,10 +357,11 @@ final class Handshake {
     /** Queue the new connection for accept, then let the receiver see the rest of the final ACK (data, FIN). */
     private void established(Connection c, ParsedFrame f) {
         Listener l = core.listeners[c.listener];
-        l.offer(c.id);
-        c.queued = true;
-        core.ctr.acceptQueueDepth++;
-        core.events.onAcceptable();
+        if (l.offer(c.id, core)) {   // room was checked by admit()
+            c.queued = true;
+            core.ctr.acceptQueueDepth++;
+            core.events.onAcceptable();
+        }
         core.receiver.onSegment(c, f);
         core.updateMemoryGauge();
     }

@@ -103,10 +103,9 @@ public final class TcpEngine {
         for (Listener l : core.listeners) {
             long id;
             while ((id = l.poll()) >= 0) {
-                core.ctr.acceptQueueDepth--;
                 Connection c = core.byId(id);
                 if (c != null && c.queued) {
-                    c.queued = false;
+                    core.dequeue(c);
                     return id;
                 }
             }
@@ -171,7 +170,7 @@ public final class TcpEngine {
     public void close(long id) {
         Connection c = core.byId(id);
         if (c == null) return;
-        c.queued = false;
+        core.dequeue(c);
         if (c.tcpDone) {
             core.free(c, CloseReason.NORMAL);
             return;
