@@ -209,21 +209,20 @@ class PortcullisContainerIT {
     }
 
     /**
-     * A short SYN flood from the client namespace (hping3, 20,000 SYNs, about 4,000/s here): every SYN Portcullis
-     * counts is answered with a cookie, a legitimate client still gets through, and when the counted rate is above
-     * the alert's threshold the flood alert goes pending. The share of sent SYNs that Portcullis counted is printed:
-     * on this machine it was about 10% while tcpdump on the same interface saw all of them (an io-layer loss that
-     * the ring's own drop counter does not show; reported to the io owner).
+     * A SYN flood from the client namespace (hping3: 100,000 SYNs at about 4,000/s, some 25 s): every SYN
+     * Portcullis counts is answered with a cookie, sent SYNs are either counted or shown as ring drops, a legitimate
+     * client still gets through, and the flood alert goes pending. The rule looks at rate(...[1m]), so a burst must
+     * carry more than 60,000 SYNs to lift the one-minute rate above its 1000/s threshold.
      */
     private static void floodRaisesTheAlert(int admin, LocalPrometheus prom) throws Exception {
         if (!onPath("hping3")) {
             System.out.println("[PortcullisContainerIT] hping3 not on PATH: the flood is not exercised");
             return;
         }
-        int sent = 20_000;
+        int sent = 100_000;
         Map<String, Double> before = PrometheusText.sums(get(admin, "/metrics").body());
         long t0 = System.nanoTime();
-        TestLink.Result flood = link.inClient(60, "hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c",
+        TestLink.Result flood = link.inClient(120, "hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c",
                 Integer.toString(sent), link.vip);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(flood.output()).contains(sent + " packets transmitted");
@@ -236,19 +235,22 @@ class PortcullisContainerIT {
                 + " sent %.0f cookies, ring drops %.0f%n", sent, seconds, syns, 100 * syns / sent, cookies, ringDrops);
         assertThat(syns).isPositive();
         assertThat(cookies).isEqualTo(syns); // cookies.mode = always: every SYN gets one, nothing else does
+        // What the engine did not count the ring must have dropped (PACKET_STATISTICS): nothing vanishes unseen.
+        assertThat(syns + ringDrops).isGreaterThanOrEqualTo(sent * 0.98);
 
         TestLink.Result legit = link.inClient(20, "bash", "-c", "exec 3<>/dev/tcp/" + link.vip + "/80 && "
                 + "printf 'GET / HTTP/1.0\\r\\nHost: vip\\r\\n\\r\\n' >&3 && cat <&3");
         assertThat(legit.output()).contains("hello from the backend");
 
-        double counted = syns / seconds;
+        double oneMinuteRate = syns / 60; // what rate(...[1m]) shows once the window holds the whole burst
         String alert = "ALERTS{alertname=\"PortcullisSynFloodUnderWay\"}";
-        if (counted > 1500) {
+        if (oneMinuteRate > 1100) {
             assertThat(prom.awaitData(alert, Duration.ofSeconds(45))).as("the flood alert is pending or firing").isTrue();
-            System.out.println("[PortcullisContainerIT] flood alert raised");
+            System.out.println("[PortcullisContainerIT] flood alert raised: "
+                    + prom.query(alert).replaceAll(".*\"alertstate\":\"(\\w+)\".*", "$1"));
         } else {
-            System.out.printf("[PortcullisContainerIT] flood alert not checked: Portcullis counted %.0f SYNs/s, "
-                    + "below the rule's 1000/s over 1m with margin%n", counted);
+            System.out.printf("[PortcullisContainerIT] flood alert not checked: %.0f SYNs counted make a one-minute "
+                    + "rate of %.0f/s, not clearly above the rule's 1000/s%n", syns, oneMinuteRate);
         }
     }
 
@@ -268,7 +270,6 @@ class PortcullisContainerIT {
                   pools { web { backends = ["127.0.0.1:%d"] } }
                   cookies.secret = "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                   shards = 1
-                  ring { block-size = 256K, block-count = 8 }
                 }
                 """.formatted(link.hostIf, link.vip, backend.getAddress().getPort());
         Path conf = tmp.resolve("portcullis-" + adminPort + ".conf");
