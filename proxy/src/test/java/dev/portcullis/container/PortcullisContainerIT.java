@@ -150,14 +150,45 @@ class PortcullisContainerIT {
         }
     }
 
+    /** NET_ADMIN is there only for the nftables rule: without it Portcullis says so in one line and exits 1. */
+    @Test
+    void withoutNetAdminItRefusesInOneLine() throws Exception {
+        Run r = runToExit(config(freePort()), Capability.NET_RAW);
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.output()).contains("missing CAP_NET_ADMIN").contains("install-nft-rule");
+    }
+
+    /** With install-nft-rule = false (the operator installs the rule), NET_RAW alone is enough. */
+    @Test
+    void netRawAloneIsEnoughWithoutTheNftRule() throws Exception {
+        int admin = freePort();
+        try (GenericContainer<?> c = portcullis(config(admin, "install-nft-rule = false"), admin, Capability.NET_RAW)) {
+            c.start();
+            String status = c.execInContainer("cat", "/proc/1/status").getStdout();
+            assertThat(capLine(status, "CapEff")).isEqualTo("0000000000002000");
+            assertThat(get(admin, "/healthz").statusCode()).isEqualTo(200);
+        }
+    }
+
     @Test
     void badConfigPrintsOneErrorLineAndExitsWith2() throws Exception {
         Path conf = tmp.resolve("bad.conf");
         Files.writeString(conf, "portcullis {\n  no-such-key = 1\n}\n");
+        Run r = runToExit(conf.toString(), Capability.NET_RAW, Capability.NET_ADMIN);
+        System.out.println("[PortcullisContainerIT] bad config output: " + r.output().strip());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.output()).contains("no-such-key");
+    }
+
+    record Run(int exit, String output) {}
+
+    /** Runs the image once with CONFIG mounted and the given capabilities; returns its exit code and output. */
+    static Run runToExit(String config, Capability... caps) throws InterruptedException {
         DockerClient docker = DockerClientFactory.instance().client();
         String id = docker.createContainerCmd(PortcullisImage.name())
-                .withHostConfig(hardened(HostConfig.newHostConfig())
-                        .withBinds(new Bind(conf.toString(), new Volume("/etc/portcullis/portcullis.conf"), AccessMode.ro)))
+                .withEnv("PORTCULLIS_ADMIN_PORT=" + freePortUnchecked())
+                .withHostConfig(hardened(HostConfig.newHostConfig(), caps)
+                        .withBinds(new Bind(config, new Volume("/etc/portcullis/portcullis.conf"), AccessMode.ro)))
                 .exec().getId();
         try {
             docker.startContainerCmd(id).exec();
@@ -170,11 +201,17 @@ class PortcullisContainerIT {
                             out.append(new String(f.getPayload(), StandardCharsets.UTF_8));
                         }
                     }).awaitCompletion(30, TimeUnit.SECONDS);
-            System.out.println("[PortcullisContainerIT] bad config output: " + out.toString().strip());
-            assertThat(exit).isEqualTo(2);
-            assertThat(out.toString()).contains("no-such-key");
+            return new Run(exit, out.toString());
         } finally {
             docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    static int freePortUnchecked() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -261,6 +298,10 @@ class PortcullisContainerIT {
     // ------------------------------------------------------------------------------------------------ helpers ---
 
     private String config(int adminPort) throws IOException {
+        return config(adminPort, "");
+    }
+
+    private String config(int adminPort, String extra) throws IOException {
         // admin.port comes from PORTCULLIS_ADMIN_PORT, as the image's HEALTHCHECK reads it (deploy/README.md).
         String text = """
                 portcullis {
@@ -270,30 +311,39 @@ class PortcullisContainerIT {
                   pools { web { backends = ["127.0.0.1:%d"] } }
                   cookies.secret = "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                   shards = 1
+                %s
                 }
-                """.formatted(link.hostIf, link.vip, backend.getAddress().getPort());
+                """.formatted(link.hostIf, link.vip, backend.getAddress().getPort(), extra);
         Path conf = tmp.resolve("portcullis-" + adminPort + ".conf");
         Files.writeString(conf, text);
         return conf.toString();
     }
 
-    @SuppressWarnings("resource") // closed by the caller's try-with-resources
     private GenericContainer<?> portcullis(String configFile, int adminPort) {
+        return portcullis(configFile, adminPort, Capability.NET_RAW, Capability.NET_ADMIN);
+    }
+
+    @SuppressWarnings("resource") // closed by the caller's try-with-resources
+    private GenericContainer<?> portcullis(String configFile, int adminPort, Capability... caps) {
         return new GenericContainer<>(DockerImageName.parse(PortcullisImage.name()))
                 .withNetworkMode("host")
                 .withEnv("PORTCULLIS_ADMIN_PORT", Integer.toString(adminPort))
                 .withFileSystemBind(configFile, "/etc/portcullis/portcullis.conf",
                         org.testcontainers.containers.BindMode.READ_ONLY)
-                .withCreateContainerCmdModifier(cmd -> hardened(cmd.getHostConfig()))
+                .withCreateContainerCmdModifier(cmd -> hardened(cmd.getHostConfig(), caps))
                 .withLogConsumer(f -> System.out.print("[portcullis] " + f.getUtf8String()))
                 .waitingFor(new ReadyWait(adminPort));
     }
 
     /** The operator's flags: --cap-drop ALL --cap-add NET_RAW --cap-add NET_ADMIN, no-new-privileges, --read-only. */
     static HostConfig hardened(HostConfig h) {
+        return hardened(h, Capability.NET_RAW, Capability.NET_ADMIN);
+    }
+
+    static HostConfig hardened(HostConfig h, Capability... caps) {
         return h.withNetworkMode("host")
                 .withCapDrop(Capability.ALL)
-                .withCapAdd(Capability.NET_RAW, Capability.NET_ADMIN)
+                .withCapAdd(caps)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
                 .withTmpFs(java.util.Map.of("/tmp", "rw,size=64m"));
