@@ -67,6 +67,7 @@ COPY deploy/container/portcullis.conf /etc/portcullis/portcullis.conf
 ENV JAVA_HOME=/opt/java \
     PATH=/opt/portcullis/bin:/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PORTCULLIS_ADMIN_PORT=9090 \
+    JAVA_OPTS="-XX:+ExitOnOutOfMemoryError" \
     LANG=C.UTF-8
 LABEL org.opencontainers.image.title="Portcullis" \
       org.opencontainers.image.description="SYN-flood protection reverse proxy on raw sockets" \
@@ -76,5 +77,7 @@ EXPOSE 9090
 # The runtime has no curl: the check is bash's /dev/tcp (bash is in every Debian image), no JVM start per probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/usr/local/bin/portcullis-healthcheck"]
 # Java is PID 1 (bin/portcullis execs it): SIGTERM reaches the JVM, which drains connections for the grace period.
+# JAVA_OPTS (read by bin/portcullis): a JVM out of memory exits, so that the engine restarts it, rather than
+# limping on; set your own JAVA_OPTS (e.g. -Xmx) and keep this flag.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/opt/portcullis/bin/portcullis", "--config", "/etc/portcullis/portcullis.conf"]
