@@ -102,7 +102,8 @@ class PortcullisContainerIT {
             assertThat(capLine(status, "CapEff")).isEqualTo(NET_RAW_AND_NET_ADMIN);
             assertThat(capLine(status, "CapBnd")).isEqualTo(NET_RAW_AND_NET_ADMIN);
             assertThat(status).containsPattern("(?m)^NoNewPrivs:\\s+1$");
-            assertThat(c.execInContainer("cat", "/proc/1/cmdline").getStdout()).startsWith("/opt/java/bin/java");
+            String cmdline = c.execInContainer("cat", "/proc/1/cmdline").getStdout();
+            assertThat(cmdline).startsWith("/opt/java/bin/java").contains("-XX:+ExitOnOutOfMemoryError");
 
             // NET_ADMIN at work: the netdev ingress rule hiding the VIP's port from the host kernel.
             String rule = "ip daddr " + link.vip + " tcp dport 80";
