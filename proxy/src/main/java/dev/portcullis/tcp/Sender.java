@@ -12,17 +12,19 @@ import static dev.portcullis.wire.TcpFlags.RST;
 
 /**
  * The sending half of a connection: segmenting the send buffer to the MSS within the peer's window and cwnd
- * (RFC 9293 §3.8.6), acknowledgment processing with RTT samples (RFC 6298, RFC 7323 §4), fast retransmit and
- * loss recovery — SACK-based (RFC 6675) when SACK is on, NewReno (RFC 6582) otherwise — and every segment's
- * header: ACK, window, timestamps and SACK blocks.
+ * (RFC 9293 §3.8.6), acknowledgment processing with RTT samples (RFC 6298, RFC 7323 §4), the retransmission and
+ * persist timers, ECN's sender side (RFC 3168), and every segment's header: ACK, window, timestamps and SACK
+ * blocks. Loss recovery after duplicate ACKs is {@link LossRecovery}.
  */
 final class Sender {
     private final EngineCore core;
     private final EngineConfig cfg;
+    private final LossRecovery recovery;
 
     Sender(EngineCore core) {
         this.core = core;
         this.cfg = core.cfg;
+        this.recovery = new LossRecovery(core, this);
     }
 
     // ---------------------------------------------------------------- segments
@@ -121,7 +123,7 @@ final class Sender {
         int st = c.state;
         if (st != TcpState.ESTABLISHED && st != TcpState.CLOSE_WAIT && st != TcpState.FIN_WAIT_1
                 && st != TcpState.CLOSING && st != TcpState.LAST_ACK) return;
-        if (c.inRecovery && c.recoveryIsSack) sackRecovery(c);
+        if (c.inRecovery && c.recoveryIsSack) recovery.sackRecovery(c);
         sendNew(c);
         // RFC 9293 §3.8.6.1: a closed window with data waiting and nothing in flight needs the persist timer
         if (c.sndWnd == 0 && (c.unsentBytes() > 0 || c.sndUna != c.sndMax)) {
@@ -161,7 +163,7 @@ final class Sender {
             if (unsent > 0) {
                 int room = payloadRoom(c);
                 long wndRoom = c.sndUnaPos + c.sndWnd - nxt;
-                long inFlight = c.inRecovery && c.recoveryIsSack ? pipe(c) : c.flightBytes();
+                long inFlight = c.inRecovery && c.recoveryIsSack ? recovery.pipe(c) : c.flightBytes();
                 // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so that a
                 // small window still produces the three duplicates fast retransmit needs
                 long allowance = !c.inRecovery && c.dupAcks > 0 && c.dupAcks < 3 ? (long) c.dupAcks * c.mss : 0;
@@ -212,78 +214,6 @@ final class Sender {
         if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg); // RFC 6298 §5.1
     }
 
-    /** Retransmits the first unacknowledged segment (fast retransmit, NewReno partial ACK, RFC 6675 step 4). */
-    void retransmitHead(Connection c) {
-        long pos = c.sndUnaPos;
-        long end = c.sndMaxPos();
-        if (c.sackOn) end = Math.min(end, c.sacked.nextCovered(pos));
-        int len = (int) Math.max(0, Math.min(payloadRoom(c), end - pos));
-        boolean fin = c.finSent && pos + len == c.sndEndPos && Seq.gt(c.sndMax, c.finSeq());
-        if (len == 0 && !fin) return;
-        int flags = ACK | (fin ? FIN : 0) | (len > 0 && pos + len == c.sndEndPos ? PSH : 0);
-        transmit(c, c.sndUna, flags, pos, len);
-        core.ctr.retransmits++;
-        c.retransmits++;
-        if (c.highRxtPos < pos + len) c.highRxtPos = pos + len;
-        if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
-    }
-
-    // ---------------------------------------------------------------- SACK loss recovery (RFC 6675)
-
-    /** Unsacked bytes below this position count as lost: more than (DupThresh - 1) * SMSS are SACKed above. */
-    private long lostBoundary(Connection c) {
-        long sum = 0, threshold = 2L * c.mss;
-        RangeSet r = c.sacked;
-        for (int i = r.count() - 1; i >= 0; i--) {
-            sum += r.end(i) - r.start(i);
-            if (sum > threshold) return r.start(i);
-        }
-        return c.sndUnaPos;
-    }
-
-    /** RFC 6675 §4 SetPipe(), by ranges instead of octet by octet. */
-    long pipe(Connection c) {
-        long una = c.sndUnaPos;
-        RangeSet r = c.sacked;
-        long fack = Math.max(r.highest(una), una);
-        long maxPos = c.sndMaxPos();
-        long lb = Math.max(lostBoundary(c), una);
-        long p = Math.max(0, maxPos - fack);
-        if (fack > lb) p += (fack - lb) - r.coveredBetween(lb, fack);       // holes not yet deemed lost
-        long rx = Math.min(c.highRxtPos, lb);
-        if (rx > una) p += (rx - una) - r.coveredBetween(una, rx);           // lost holes already resent
-        return p;
-    }
-
-    private void sackRecovery(Connection c) {
-        for (int guard = 0; guard < 1024; guard++) {
-            if (c.cwnd - pipe(c) < c.mss) return;
-            long lb = lostBoundary(c);
-            long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
-            long fack = c.sacked.highest(c.sndUnaPos);
-            long end;
-            if (h < lb && h < c.sndMaxPos()) {
-                end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());   // NextSeg rule 1: lost
-            } else if (h < fack && !canSendNew(c)) {
-                end = Math.min(c.sacked.nextCovered(h), c.sndMaxPos());              // rule 3: no new data
-            } else {
-                return;                                                              // rule 2: new data next
-            }
-            int len = (int) Math.min(payloadRoom(c), end - h);
-            if (len <= 0) return;
-            transmit(c, c.sndSeq(h), ACK, h, len);
-            core.ctr.retransmits++;
-            c.retransmits++;
-            c.highRxtPos = h + len;
-        }
-    }
-
-    /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
-    private static boolean canSendNew(Connection c) {
-        long nxt = c.sndPos(c.sndMax);
-        return c.sndEndPos > nxt && c.sndUnaPos + c.sndWnd > nxt;
-    }
-
     // ---------------------------------------------------------------- acknowledgments
 
     /** RFC 9293 §3.10.7.4 "fifth, check the ACK field", for an ACK already known to be acceptable. */
@@ -302,13 +232,13 @@ final class Sender {
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
         } else if (newSack && ack == c.sndUna && (f.payloadLength > 0 || (f.flags & FIN) != 0) && !c.inRecovery
-                && lostBoundary(c) > c.sndUnaPos && Seq.gt(c.sndUna, c.recoverSeq)) {
+                && recovery.lostBoundary(c) > c.sndUnaPos && Seq.gt(c.sndUna, c.recoverSeq)) {
             // RFC 6675 §5 IsLost(HighACK + 1) from SACK information that came on a data segment (the peer is
             // sending too, so its ACKs are never pure duplicates): start recovery as Linux does
-            enterRecovery(c);
+            recovery.enterRecovery(c);
         } else if (ack == c.sndUna && f.payloadLength == 0 && (f.flags & (FIN | dev.portcullis.wire.TcpFlags.SYN)) == 0
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
-            onDupAck(c);
+            recovery.onDupAck(c);
         }
         if (!c.tcpDone) updateWindow(c, f, wnd);
     }
@@ -361,7 +291,7 @@ final class Sender {
                         : Math.min(c.ssthresh, Math.max(c.flightBytes(), c.mss) + c.mss);
             } else if (!c.recoveryIsSack) {
                 // RFC 6582 §3.2 step 5: partial ACK: resend the next hole, deflate by what was acknowledged
-                retransmitHead(c);
+                recovery.retransmitHead(c);
                 c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
             }
         } else {
@@ -375,36 +305,6 @@ final class Sender {
             c.writeBlocked = false;
             core.events.onWritable(c.id);
         }
-    }
-
-    private void onDupAck(Connection c) {
-        c.dupAcks++;
-        if (!c.inRecovery) {
-            boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
-            // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
-            if (lost && Seq.gt(c.sndUna, c.recoverSeq)) enterRecovery(c);
-        } else if (!c.recoveryIsSack) {
-            c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
-        }
-    }
-
-    private void enterRecovery(Connection c) {
-        c.inRecovery = true;
-        c.recoverSeq = c.sndMax;
-        c.rttTiming = false;
-        Cubic.onCongestion(c);
-        core.ctr.fastRetransmits++;
-        if (c.sackOn) {
-            c.recoveryIsSack = true;
-            c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2
-            c.highRxtPos = c.sndUnaPos;
-            core.ctr.sackRecoveries++;
-        } else {
-            c.recoveryIsSack = false;
-            c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
-            core.ctr.renoRecoveries++;
-        }
-        retransmitHead(c);
     }
 
     /** RFC 9293 §3.10.7.4: SND.WND from a segment that is not older than the last window update. */

@@ -125,7 +125,8 @@ final class TimerWheel {
             release(e);
             handler.onTimer(o, nowNs);
         }
-        nextValid = false;
+        // the cached earliest deadline stays a valid lower bound unless something fired or it has passed
+        if (count > 0 || cachedNext <= nowNs) nextValid = false;
         return count;
     }
 

@@ -114,6 +114,7 @@ class FloodIT {
             sampler.close();
 
             double seconds = flood.seconds();
+            System.out.println("counters changed during the SYN flood (" + tag + "):\n" + after.changesSince(before));
             long cookies = after.count("portcullis_cookies_sent_total") - before.count("portcullis_cookies_sent_total");
             long syns = after.count("portcullis_syns_received_total") - before.count("portcullis_syns_received_total");
             long ringDrops = after.count("portcullis_ring_drops_total") - before.count("portcullis_ring_drops_total");
@@ -137,9 +138,11 @@ class FloodIT {
             assertThat(syns).as("SYNs Portcullis received (the rest the ring dropped)").isGreaterThan(sent / 10);
             assertThat(legit.failures).as("legit client failures during the flood (%d attempts)", legit.attempts()).isEmpty();
             assertThat(legit.successes.get()).as("legit requests during the flood").isGreaterThan(50);
-            // No state for a SYN: the table holds only the legit clients' connections (one per thread at most)
-            assertThat(sampler.max(0)).as("connections established during the flood").isBetween(0L, (long) LEGIT_THREADS);
-            assertThat(sampler.max(1)).as("accept queue depth during the flood").isBetween(0L, (long) LEGIT_THREADS);
+            // No state for a SYN: the table holds only the legit clients' connections, one per thread at a time;
+            // the shards publish their counts at different moments, so a sum may count a thread's old connection on
+            // one shard and its new one on the other: at most twice the threads.
+            assertThat(sampler.max(0)).as("connections established during the flood").isBetween(0L, 2L * LEGIT_THREADS);
+            assertThat(sampler.max(1)).as("accept queue depth during the flood").isBetween(0L, 2L * LEGIT_THREADS);
             // No memory for a SYN: the old generation does not grow with the flood (young collections come and go).
             assertThat(sampler.max(3) - oldBefore).as("old-gen growth during the flood, bytes").isLessThan(32L << 20);
         } finally {
@@ -162,6 +165,7 @@ class FloodIT {
         }
         Thread.sleep(500); // the shards publish their counters every 200 ms
         Scrape after = rig.portcullis.scrape();
+        System.out.println("counters changed during the ACK flood (" + tag + "):\n" + after.changesSince(before));
         long valid = after.count("portcullis_acks_valid_total") - before.count("portcullis_acks_valid_total");
         long invalid = after.count("portcullis_acks_invalid_total") - before.count("portcullis_acks_invalid_total");
         long tried = valid + invalid;

@@ -47,6 +47,20 @@ record Scrape(List<Sample> samples) {
         return s;
     }
 
+    /** The portcullis_* series that changed from {@code before} to this scrape, one "name{labels} +delta" a line. */
+    String changesSince(Scrape before) {
+        java.util.Map<String, Double> old = new java.util.HashMap<>();
+        for (Sample x : before.samples) old.put(x.name + "{" + x.labels + "}", x.value);
+        StringBuilder sb = new StringBuilder();
+        for (Sample x : samples) {
+            if (!x.name.startsWith("portcullis_")) continue;
+            String key = x.name + "{" + x.labels + "}";
+            double d = x.value - old.getOrDefault(key, 0.0);
+            if (d != 0) sb.append(key).append(' ').append(d > 0 ? "+" : "").append((long) d).append('\n');
+        }
+        return sb.toString();
+    }
+
     long count(String name, String... labelParts) {
         return Math.round(sum(name, labelParts));
     }

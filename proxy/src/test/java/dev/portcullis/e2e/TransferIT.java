@@ -93,6 +93,27 @@ class TransferIT {
                 rig.portcullis.scrape().count("portcullis_retransmissions_total") - retx0);
     }
 
+    /**
+     * Not a check of Portcullis: the same lossy download between two Linux kernels (the client straight to the
+     * backend, routed by the proxy namespace's kernel, no VIP), so the report can put Portcullis's MB/s under loss
+     * next to what the kernel's own TCP makes of the same link.
+     */
+    @ParameterizedTest(name = "offloads {0}, loss {1} %, {2} MB")
+    @CsvSource({"true, 2, 25", "false, 2, 25"})
+    void kernel_baseline_download(boolean offloads, int lossPercent, int megabytes) throws Exception {
+        rig.offloads(offloads);
+        rig.net.execMayFail(rig.client, 10, "ip", "route", "replace", "10.99.2.0/24", "via", "10.99.1.1");
+        rig.loss(lossPercent);
+        long n = megabytes * MB;
+        String expected = STREAM_SHA.computeIfAbsent(n, TestBackend::streamSha256);
+        long t0 = System.nanoTime();
+        String[] result = clientThreads.submit(() -> download(n, new InetSocketAddress(Rig.BACKEND_IP, Rig.BACKEND_PORT)))
+                .get(240, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertThat(result[1]).as("sha256 of the bytes received").isEqualTo(expected);
+        Figures.print("kernel_to_kernel_download_MB_per_s_" + Figures.offloads(offloads) + "_loss" + lossPercent, n / MB / seconds);
+    }
+
     /** Sends SINK and n bytes, half-closes; returns {backend's answer line, sha256 of what was sent}. */
     static String[] upload(long n) throws Exception {
         try (Socket s = new Socket()) {
@@ -117,10 +138,14 @@ class TransferIT {
 
     /** Asks for STREAM n and hashes what arrives until EOF; returns {byte count, sha256}. */
     static String[] download(long n) throws Exception {
+        return download(n, new InetSocketAddress(Rig.VIP4, Rig.TB));
+    }
+
+    static String[] download(long n, InetSocketAddress to) throws Exception {
         try (Socket s = new Socket()) {
             s.setSoTimeout(60_000);
             s.setReceiveBufferSize(4 * (int) MB);
-            s.connect(new InetSocketAddress(Rig.VIP4, Rig.TB), 10_000);
+            s.connect(to, 10_000);
             s.getOutputStream().write(("STREAM " + n + "\n").getBytes(StandardCharsets.US_ASCII));
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
             InputStream in = s.getInputStream();

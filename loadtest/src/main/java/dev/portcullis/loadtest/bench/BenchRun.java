@@ -189,13 +189,11 @@ public final class BenchRun {
                 s.put("reason", e.getMessage());
                 step += 1 + plan.rates().size();
                 if (p == Protection.PORTCULLIS) {
-                    for (String path : new String[] {"portcullis"}) {
-                        Map<String, Object> t = new LinkedHashMap<>();
-                        t.put("path", path);
-                        t.put("measured", false);
-                        t.put("reason", e.getMessage());
-                        throughput.add(t);
-                    }
+                    Map<String, Object> t = new LinkedHashMap<>();
+                    t.put("path", "portcullis");
+                    t.put("measured", false);
+                    t.put("reason", e.getMessage());
+                    throughput.add(t);
                 }
                 continue;
             }
@@ -203,7 +201,11 @@ public final class BenchRun {
                 s.put("measured", true);
                 step++;
                 progress(p.key + ": no flood");
-                s.put("baseline", point(running, -1));
+                try {
+                    s.put("baseline", point(running, -1));
+                } catch (IOException e) {
+                    s.put("errors", "no-flood point: " + e.getMessage());
+                }
                 List<Object> points = new ArrayList<>();
                 s.put("points", points);
                 for (long rate : plan.rates()) {
@@ -211,6 +213,7 @@ public final class BenchRun {
                     progress(p.key + ": flood " + (rate == Plan.MAX ? "max" : rate + " pps"));
                     try {
                         points.add(point(running, rate));
+                        if (p == Protection.PORTCULLIS) saveMetrics(logs, "flood-" + (rate == Plan.MAX ? "max" : rate));
                     } catch (IOException e) {
                         // A point that cannot be measured is reported as such; the run goes on.
                         s.put("errors", (s.get("errors") == null ? "" : s.get("errors") + "; ") + e.getMessage());
@@ -267,13 +270,24 @@ public final class BenchRun {
                 + (hasMain ? "" : " and no dev.portcullis.Main in " + jar) + " (build: ./mvn25 -B -q -pl proxy package -DskipTests)";
     }
 
+    /** Portcullis's own counters after a point (its admin endpoint in the host namespace), for whoever tunes it. */
+    private static void saveMetrics(Path logs, String tag) {
+        try {
+            Sh.Out o = Sh.exec(Sh.withNs(Topology.HOST, "curl", "-s", "--max-time", "3",
+                    "http://127.0.0.1:9091/metrics"), null, 6);
+            Files.writeString(logs.resolve("portcullis-metrics-" + tag + ".txt"), o.stdout());
+        } catch (IOException e) {
+            // diagnostics only
+        }
+    }
+
     /** One measurement: legit clients for the point's time with (rate &gt;= 0) or without (-1) the flood. */
     private Map<String, Object> point(Protection.Running r, long rate) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("rate_target", rate < 0 ? "none" : rate == Plan.MAX ? "max" : (Object) rate);
         double secs = plan.seconds();
         // Let the previous point's SYN-ACKs and TIME-WAITs settle.
-        sleep(rate < 0 ? 200 : 1000);
+        sleep(rate < 0 ? 200 : plan.quick() ? 500 : 1000);
         long sa0 = Topology.synAcksSeen();
         double[] box0 = CpuStat.busyAndSoftirq();
         double cpu0 = box0[0];

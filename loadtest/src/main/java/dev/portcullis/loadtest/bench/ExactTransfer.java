@@ -70,7 +70,19 @@ public final class ExactTransfer {
                 Topology.BE_IP + ":" + Services.EXACT));
     }
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        try {
+            start(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("exact-transfer: " + e.getMessage());
+            System.exit(2);
+        } catch (Exception e) {
+            System.err.println("exact-transfer: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void start(String[] argv) throws Exception {
         Args a = new Args(argv);
         if (a.flag("serve")) {
             String[] hp = a.required("bind").split(":");

@@ -29,12 +29,12 @@ record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> se
         String stamp = java.time.LocalDateTime.now().format(java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new Plan(quick, a.dbl("seconds", quick ? 2 : 5), rates, setups, (int) a.num("clients", 8),
                 a.dbl("interval-ms", 10), a.dbl("throughput-seconds", quick ? 2 : 4), loss,
-                a.num("generator-count", quick ? 1_000_000 : 3_000_000), !a.flag("no-impairment"),
+                a.num("generator-count", quick ? 500_000 : 3_000_000), !a.flag("no-impairment"),
                 a.str("mix", "syn=1"), a.str("profile", "mixed"),
                 Path.of(a.str("out", repo.resolve("loadtest/target/bench-" + stamp).toString())),
                 Path.of(a.str("portcullis", repo.resolve("proxy/target/portcullis-dist/bin/portcullis").toString())),
                 a.str("commit", "unknown"), a.flag("generator-only"), !a.flag("no-jar-fallback"),
-                a.num("exact-bytes", quick ? 4_000_000 : 16_000_000));
+                a.num("exact-bytes", quick ? 1_000_000 : 16_000_000));
     }
 
     /** Measurement steps, for the progress line. */

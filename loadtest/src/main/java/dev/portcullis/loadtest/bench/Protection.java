@@ -67,6 +67,10 @@ enum Protection {
                 // SYNs skip conntrack; synproxy answers them with a cookie and, on a valid final ACK, opens the
                 // connection to HAProxy itself; everything else without a conntrack entry is dropped.
                 Sh.runIn(Topology.HOST, null, "sysctl", "-q", "-w", "net.netfilter.nf_conntrack_tcp_loose=0");
+                // synproxy announces the server's window scale on its behalf and does not translate windows: it
+                // must be the one HAProxy's socket will use, or the client misreads every window.
+                int wscale = serverWindowScale(Sh.runIn(Topology.HOST, null, "cat", "/proc/sys/net/ipv4/tcp_rmem"),
+                        Sh.runIn(Topology.HOST, null, "cat", "/proc/sys/net/core/rmem_max"));
                 Sh.runIn(Topology.HOST, """
                         table ip pcb_synproxy {
                           chain pre {
@@ -75,11 +79,11 @@ enum Protection {
                           }
                           chain in {
                             type filter hook input priority filter; policy accept;
-                            iif "%1$s" tcp dport %2$d ct state invalid,untracked synproxy mss 1460 wscale 7 timestamp sack-perm
+                            iif "%1$s" tcp dport %2$d ct state invalid,untracked synproxy mss 1460 wscale %3$d timestamp sack-perm
                             iif "%1$s" tcp dport %2$d ct state invalid drop
                           }
                         }
-                        """.formatted(Topology.H0, Services.HTTP), "nft", "-f", "-");
+                        """.formatted(Topology.H0, Services.HTTP, wscale), "nft", "-f", "-");
                 undo.add("ip pcb_synproxy");
                 procs.add(Services.haproxy(dir));
             }
@@ -100,6 +104,17 @@ enum Protection {
                     + " within 20 s" + (why.isBlank() ? "" : "; log: " + why.replace('\n', ' ')));
         }
         return r;
+    }
+
+    /**
+     * The window scale Linux gives a socket with default buffers (tcp_select_initial_window):
+     * ilog2(max(tcp_rmem[2], rmem_max)) - 15, clamped to 0..14 (RFC 7323 §2.3).
+     */
+    static int serverWindowScale(String tcpRmem, String rmemMax) {
+        String[] f = tcpRmem.trim().split("\\s+");
+        long space = Math.max(Long.parseLong(f[2]), Long.parseLong(rmemMax.trim()));
+        int ilog2 = 63 - Long.numberOfLeadingZeros(Math.max(1, space));
+        return Math.max(0, Math.min(14, ilog2 - 15));
     }
 
     static List<String> portcullisCommand(List<String> cmd, Path conf) {

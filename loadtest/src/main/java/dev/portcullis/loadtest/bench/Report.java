@@ -66,8 +66,9 @@ final class Report {
                 continue;
             }
             List<Map<String, Object>> pts = new ArrayList<>();
-            pts.add(map(s.get("baseline")));
+            if (s.get("baseline") != null) pts.add(map(s.get("baseline")));
             pts.addAll(list(s.get("points")));
+            if (s.get("errors") != null) out.add(String.format(Locale.ROOT, "%-13s not measured: %s", key, s.get("errors")));
             for (Map<String, Object> p : pts) {
                 Object rt = p.get("rate_target");
                 String flood = rt instanceof Number n ? Svg.human(n.doubleValue()) : String.valueOf(rt);
@@ -167,7 +168,7 @@ final class Report {
             String color = Svg.COLORS[c++ % Svg.COLORS.length];
             List<double[]> a = new ArrayList<>(), l = new ArrayList<>(), k = new ArrayList<>();
             List<Map<String, Object>> pts = new ArrayList<>();
-            pts.add(map(s.get("baseline")));
+            if (s.get("baseline") != null) pts.add(map(s.get("baseline")));
             pts.addAll(list(s.get("points")));
             for (Map<String, Object> p : pts) {
                 double x = d(p.get("offered_pps"));

@@ -41,7 +41,19 @@ public final class Flood {
         }
     }
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        try {
+            start(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("flood: " + e.getMessage());
+            System.exit(2);
+        } catch (Exception e) {
+            System.err.println("flood: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void start(String[] argv) throws Exception {
         Args a = new Args(argv);
         if (a.flag("serve")) {
             serve(a);

@@ -22,7 +22,7 @@ public final class FrameSource {
     private long rng;
     private int ipId;
 
-    public long syns, acks, rsts, bytes;
+    long syns, acks, rsts, bytes;
 
     public FrameSource(FloodSpec spec) {
         this.spec = spec;

@@ -121,7 +121,19 @@ public final class ImpairBridge {
         }
     }
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        try {
+            start(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bridge: " + e.getMessage());
+            System.exit(2);
+        } catch (Exception e) {
+            System.err.println("bridge: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void start(String[] argv) throws Exception {
         Args a = new Args(argv);
         double loss = a.dbl("loss", 0), dup = a.dbl("duplicate", 0), reorder = a.dbl("reorder", 0);
         long delayNs = (long) (a.dbl("delay-ms", 0) * 1e6), jitterNs = (long) (a.dbl("jitter-ms", 0) * 1e6);

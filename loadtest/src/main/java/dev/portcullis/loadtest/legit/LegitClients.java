@@ -37,7 +37,19 @@ public final class LegitClients {
                   int readTimeoutMs, byte[] request) {
     }
 
-    public static void main(String[] argv) throws Exception {
+    public static void main(String[] argv) {
+        try {
+            start(argv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("legit: " + e.getMessage());
+            System.exit(2);
+        } catch (Exception e) {
+            System.err.println("legit: " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
+    private static void start(String[] argv) throws Exception {
         Args base = new Args(argv);
         BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
         if (base.flag("serve")) {

@@ -60,6 +60,13 @@ class BenchPartsTest {
     }
 
     @Test
+    void synproxyWindowScaleFollowsTheKernelsBuffers() {
+        assertThat(Protection.serverWindowScale("4096\t131072\t6291456\n", "212992")).isEqualTo(7);
+        assertThat(Protection.serverWindowScale("4096 131072 33554432", "4194304")).isEqualTo(10); // this machine
+        assertThat(Protection.serverWindowScale("4096 87380 65535", "65535")).isZero();
+    }
+
+    @Test
     void trafgenTimingLine() {
         String out = "     2000000 packets outgoing\n   148000000 bytes outgoing\n           3 sec, 608428 usec on CPU0 (2000000 packets)\n";
         assertThat(BenchRun.trafgenSeconds(out)).isCloseTo(3.608428, within(1e-9));

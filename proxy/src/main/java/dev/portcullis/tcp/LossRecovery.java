@@ -1,0 +1,124 @@
+package dev.portcullis.tcp;
+
+import static dev.portcullis.wire.TcpFlags.ACK;
+import static dev.portcullis.wire.TcpFlags.FIN;
+import static dev.portcullis.wire.TcpFlags.PSH;
+
+/**
+ * Loss recovery after duplicate ACKs: fast retransmit (RFC 5681 §3.2), SACK-based recovery (RFC 6675: the
+ * scoreboard, IsLost, SetPipe, NextSeg rules 1 and 3) when SACK was negotiated, NewReno (RFC 6582) otherwise.
+ * Works on the connection's fields; segments go out through {@link Sender#transmit}.
+ */
+final class LossRecovery {
+    private final EngineCore core;
+    private final EngineConfig cfg;
+    private final Sender sender;
+
+    LossRecovery(EngineCore core, Sender sender) {
+        this.core = core;
+        this.cfg = core.cfg;
+        this.sender = sender;
+    }
+
+    /** Retransmits the first unacknowledged segment (fast retransmit, NewReno partial ACK, RFC 6675 step 4). */
+    void retransmitHead(Connection c) {
+        long pos = c.sndUnaPos;
+        long end = c.sndMaxPos();
+        if (c.sackOn) end = Math.min(end, c.sacked.nextCovered(pos));
+        int len = (int) Math.max(0, Math.min(sender.payloadRoom(c), end - pos));
+        boolean fin = c.finSent && pos + len == c.sndEndPos && Seq.gt(c.sndMax, c.finSeq());
+        if (len == 0 && !fin) return;
+        int flags = ACK | (fin ? FIN : 0) | (len > 0 && pos + len == c.sndEndPos ? PSH : 0);
+        sender.transmit(c, c.sndUna, flags, pos, len);
+        core.ctr.retransmits++;
+        c.retransmits++;
+        if (c.highRxtPos < pos + len) c.highRxtPos = pos + len;
+        if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
+    }
+
+    // ---------------------------------------------------------------- SACK loss recovery (RFC 6675)
+
+    /** Unsacked bytes below this position count as lost: more than (DupThresh - 1) * SMSS are SACKed above. */
+    long lostBoundary(Connection c) {
+        long sum = 0, threshold = 2L * c.mss;
+        RangeSet r = c.sacked;
+        for (int i = r.count() - 1; i >= 0; i--) {
+            sum += r.end(i) - r.start(i);
+            if (sum > threshold) return r.start(i);
+        }
+        return c.sndUnaPos;
+    }
+
+    /** RFC 6675 §4 SetPipe(), by ranges instead of octet by octet. */
+    long pipe(Connection c) {
+        long una = c.sndUnaPos;
+        RangeSet r = c.sacked;
+        long fack = Math.max(r.highest(una), una);
+        long maxPos = c.sndMaxPos();
+        long lb = Math.max(lostBoundary(c), una);
+        long p = Math.max(0, maxPos - fack);
+        if (fack > lb) p += (fack - lb) - r.coveredBetween(lb, fack);       // holes not yet deemed lost
+        long rx = Math.min(c.highRxtPos, lb);
+        if (rx > una) p += (rx - una) - r.coveredBetween(una, rx);           // lost holes already resent
+        return p;
+    }
+
+    void sackRecovery(Connection c) {
+        for (int guard = 0; guard < 1024; guard++) {
+            if (c.cwnd - pipe(c) < c.mss) return;
+            long lb = lostBoundary(c);
+            long h = c.sacked.nextUncovered(Math.max(c.highRxtPos, c.sndUnaPos));
+            long fack = c.sacked.highest(c.sndUnaPos);
+            long end;
+            if (h < lb && h < c.sndMaxPos()) {
+                end = Math.min(Math.min(c.sacked.nextCovered(h), lb), c.sndMaxPos());   // NextSeg rule 1: lost
+            } else if (h < fack && !canSendNew(c)) {
+                end = Math.min(c.sacked.nextCovered(h), c.sndMaxPos());              // rule 3: no new data
+            } else {
+                return;                                                              // rule 2: new data next
+            }
+            int len = (int) Math.min(sender.payloadRoom(c), end - h);
+            if (len <= 0) return;
+            sender.transmit(c, c.sndSeq(h), ACK, h, len);
+            core.ctr.retransmits++;
+            c.retransmits++;
+            c.highRxtPos = h + len;
+        }
+    }
+
+    /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
+    private static boolean canSendNew(Connection c) {
+        long nxt = c.sndPos(c.sndMax);
+        return c.sndEndPos > nxt && c.sndUnaPos + c.sndWnd > nxt;
+    }
+
+    void onDupAck(Connection c) {
+        c.dupAcks++;
+        if (!c.inRecovery) {
+            boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
+            // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
+            if (lost && Seq.gt(c.sndUna, c.recoverSeq)) enterRecovery(c);
+        } else if (!c.recoveryIsSack) {
+            c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
+        }
+    }
+
+    void enterRecovery(Connection c) {
+        c.inRecovery = true;
+        c.recoverSeq = c.sndMax;
+        c.rttTiming = false;
+        Cubic.onCongestion(c);
+        core.ctr.fastRetransmits++;
+        if (c.sackOn) {
+            c.recoveryIsSack = true;
+            c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2
+            c.highRxtPos = c.sndUnaPos;
+            core.ctr.sackRecoveries++;
+        } else {
+            c.recoveryIsSack = false;
+            c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
+            core.ctr.renoRecoveries++;
+        }
+        retransmitHead(c);
+    }
+}
