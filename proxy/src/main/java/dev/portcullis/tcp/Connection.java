@@ -80,6 +80,7 @@ final class Connection {
     // timers: absolute deadlines, Long.MAX_VALUE when off; one wheel entry holds the earliest
     long rtoDeadline = Long.MAX_VALUE, persistDeadline = Long.MAX_VALUE, delackDeadline = Long.MAX_VALUE;
     long idleDeadline = Long.MAX_VALUE, finWait2Deadline = Long.MAX_VALUE;
+    long memoryRetryDeadline = Long.MAX_VALUE; // write() found the pool empty: look again for onWritable
     int persistBackoff;
     long zeroWindowSinceNs;
     boolean zeroWindow;
@@ -122,6 +123,7 @@ final class Connection {
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;
         rtoDeadline = persistDeadline = delackDeadline = idleDeadline = finWait2Deadline = Long.MAX_VALUE;
+        memoryRetryDeadline = Long.MAX_VALUE;
         persistBackoff = 0;
         zeroWindow = false;
         timerId = -1;

@@ -140,6 +140,13 @@ public final class TcpEngine {
         int w = n > 0 ? c.snd.write(c.sndEndPos, src, off, n) : 0;
         c.sndEndPos += w;
         if (w < len) c.writeBlocked = true;
+        if (w < n) {
+            // the global pool ran dry before this connection's own buffer did: ACKs of our own data may not
+            // free anything (none may be in flight), so look again shortly
+            core.ctr.dropsMemory++;
+            c.memoryRetryDeadline = core.nowNs + ConnTimers.MEMORY_RETRY_NS;
+            core.timers.arm(c);
+        }
         if (w > 0) {
             core.updateMemoryGauge();
             core.sender.output(c);
