@@ -97,7 +97,7 @@ final class LossRecovery {
         if (!c.inRecovery) {
             boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
             // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
-            if (lost && Seq.gt(c.sndUna, c.recoverSeq)) enterRecovery(c);
+            if (lost && Seq.ge(c.sndUna, c.recoverSeq)) enterRecovery(c);
         } else if (!c.recoveryIsSack) {
             c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
         }
