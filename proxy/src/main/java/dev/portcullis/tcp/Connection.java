@@ -74,6 +74,7 @@ final class Connection {
     boolean inRecovery, recoveryIsSack;
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
+    long rxtHeadPos = -1, rxtHeadMark; // the resent segment at SND.UNA, and SND.MAX's position when it was resent
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
 
@@ -119,6 +120,7 @@ final class Connection {
         retransmits = 0;
         dupAcks = 0;
         inRecovery = recoveryIsSack = false;
+        rxtHeadPos = -1;
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;
