@@ -1,6 +1,10 @@
 package dev.portcullis;
 
 import dev.portcullis.config.EngineSettings;
+import dev.portcullis.config.GuardSettings;
+import dev.portcullis.guard.GuardCounters;
+import dev.portcullis.guard.GuardConfig;
+import dev.portcullis.guard.SynGuard;
 import dev.portcullis.config.Settings;
 import dev.portcullis.cookie.CookieCodec;
 import dev.portcullis.io.PacketSocket;
@@ -79,6 +83,7 @@ final class Shards {
         final EngineCounters ec = new EngineCounters();
         final ShardCounters sc = new ShardCounters();
         final RelayCounters rc = new RelayCounters();
+        final GuardCounters gc = new GuardCounters();
 
         Part(int index, IoEventLoop loop) {
             this.index = index;
@@ -111,6 +116,7 @@ final class Shards {
         Shard.Options options = new Shard.Options(filter.vip4(), filter.vip6(),
                 settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE);
         byte[] secret = settings.cookies().secret();
+        GuardConfig guardConfig = GuardSettings.guardConfig(settings);
         int i = 0;
         for (EventExecutor e : group) {
             Part p = new Part(i++, (IoEventLoop) e);
@@ -133,7 +139,7 @@ final class Shards {
                             routes, p.relayCounters, System::nanoTime);
                     events.to = p.relay;
                     return p.engine;
-                }).get(10, TimeUnit.SECONDS);
+                }, new SynGuard(guardConfig)).get(10, TimeUnit.SECONDS);
             } catch (Exception ex) {
                 socket.close();
                 throw new Portcullis.StartFailure("shard " + p.index + " did not start: " + rootMessage(ex));
@@ -148,6 +154,10 @@ final class Shards {
         log.info("{} shard(s) on {} (mtu {}), ring {} x {} bytes, retire {} ms{}", n, settings.interfaceName(),
                 parts.get(0).shard.socket().mtu(), ring.blockCount(), ring.blockSize(), ring.retireBlockTovMs(),
                 fanout >= 0 ? ", fanout group " + fanout : "");
+        log.info("guard per shard: source limit {}/s (burst {}), prefix limit {}/s (burst {}), {} allow and {} deny"
+                        + " blocks, sketch {} x {}, {} heavy-hitter counters", guardConfig.sourceRate(), guardConfig.sourceBurst(),
+                guardConfig.prefixRate(), guardConfig.prefixBurst(), guardConfig.allow().size(), guardConfig.deny().size(),
+                guardConfig.sketchDepth(), guardConfig.sketchWidth(), guardConfig.heavyHitters());
     }
 
     private static String rootMessage(Throwable t) {
@@ -223,6 +233,19 @@ final class Shards {
         s.relayBackendResets = r.backendResets;
         s.relayClientResets = r.clientResets;
         s.relayConnectFailures = r.connectFailures;
+        SynGuard g = p.shard.guard();
+        if (g != null) {
+            GuardCounters gc = g.counters().copyInto(p.gc);
+            s.guardChecked = gc.synsChecked;
+            s.guardAllowListed = gc.synsAllowListed;
+            s.guardDenied = gc.synsDenied;
+            s.guardRateLimited = gc.synsRateLimited;
+            s.guardPrefixRateLimited = gc.synsPrefixRateLimited;
+            s.guardMemoryBytes = g.memoryBytes();
+            long now = System.nanoTime();
+            s.topSources = g.topSources().top(ShardSnapshot.TOP, now, s.topSourceHi, s.topSourceLo, s.topSourceCount, s.topSourceError);
+            s.topPrefixes = g.topPrefixes().top(ShardSnapshot.TOP, now, s.topPrefixHi, s.topPrefixLo, s.topPrefixCount, s.topPrefixError);
+        }
     }
 
     /** Null when every shard publishes its counters, else which does not. */

@@ -9,6 +9,8 @@ import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigValue;
 import com.typesafe.config.ConfigValueType;
 
+import dev.portcullis.guard.Cidr;
+
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,6 +83,18 @@ public final class Settings {
 
     public record Admin(InetAddress bind, int port) {}
 
+    /**
+     * portcullis.guard: SYN admission before a cookie is made. Rates and bursts are for the whole process (the
+     * shards share them out); 0 turns a limit off; a burst of 0 means one second of the rate.
+     */
+    public record Guard(int sourceRate, int sourceBurst, int prefixRate, int prefixBurst, List<Cidr> allow,
+                        List<Cidr> deny, int sketchWidth, int sketchDepth, int heavyHitters) {
+        public Guard {
+            allow = List.copyOf(allow);
+            deny = List.copyOf(deny);
+        }
+    }
+
     static final String NS = "portcullis";
     private static final Set<String> LISTENER_KEYS = Set.of("port", "pool", "backlog", "proxy-protocol");
     private static final Set<String> POOL_KEYS = Set.of("backends", "balance", "connect-timeout", "health-check",
@@ -98,6 +112,7 @@ public final class Settings {
     private final int shards;
     private final Ring ring;
     private final Admin admin;
+    private final Guard guard;
     private final boolean installNftRule;
     private final Duration shutdownGracePeriod;
 
@@ -260,6 +275,7 @@ public final class Settings {
             }
         }
 
+        guard = readGuard(r, c);
         installNftRule = r.bool("install-nft-rule");
         shutdownGracePeriod = r.duration("shutdown.grace-period", Duration.ZERO, Duration.ofHours(1));
     }
@@ -270,6 +286,32 @@ public final class Settings {
         } catch (ConfigException e) {
             throw r.error(path, expected);
         }
+    }
+
+    private static Guard readGuard(Reader r, Config c) {
+        int rate = r.intIn("guard.per-source-syn-rate", 0, 100_000_000, "SYNs per second per source from 0 (off) to 100000000");
+        int burst = r.intIn("guard.burst", 0, 100_000_000, "a burst of SYNs from 0 (one second of the rate) to 100000000");
+        int prate = r.intIn("guard.per-prefix-syn-rate", 0, 100_000_000, "SYNs per second per /24 or /48 from 0 (off) to 100000000");
+        int pburst = r.intIn("guard.prefix-burst", 0, 100_000_000, "a burst of SYNs from 0 (one second of the rate) to 100000000");
+        List<Cidr> allow = cidrs(r, c, "guard.allow"), deny = cidrs(r, c, "guard.deny");
+        int width = r.intIn("guard.sketch-width", 16, 1 << 24, "a power of two from 16 to 16777216");
+        if (Integer.bitCount(width) != 1) throw r.error("guard.sketch-width", "a power of two from 16 to 16777216, such as 65536");
+        int depth = r.intIn("guard.sketch-depth", 1, 16, "a row count from 1 to 16");
+        int k = r.intIn("guard.heavy-hitters", 10, 65536, "a counter count from 10 to 65536");
+        return new Guard(rate, burst == 0 ? rate : burst, prate, pburst == 0 ? prate : pburst, allow, deny, width, depth, k);
+    }
+
+    private static List<Cidr> cidrs(Reader r, Config c, String path) {
+        List<? extends ConfigValue> values = listOf(r, c, path, "a list of CIDR blocks such as [\"192.0.2.0/24\", \"2001:db8::/32\"]");
+        List<Cidr> out = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            ConfigValue v = values.get(i);
+            Cidr cidr = v.valueType() == ConfigValueType.STRING ? Cidr.parse((String) v.unwrapped()) : null;
+            if (cidr == null) throw Reader.error(NS + "." + path + "[" + i + "]", Reader.render(v),
+                    "a CIDR block such as \"192.0.2.0/24\" or \"2001:db8::/32\" (no host bits past the prefix) or one address", v.origin());
+            out.add(cidr);
+        }
+        return out;
     }
 
     private static Map<String, Pool> readPools(Reader r, Config c) {
@@ -374,6 +416,7 @@ public final class Settings {
     public int shards() { return shards; }
     public Ring ring() { return ring; }
     public Admin admin() { return admin; }
+    public Guard guard() { return guard; }
     public boolean installNftRule() { return installNftRule; }
     public Duration shutdownGracePeriod() { return shutdownGracePeriod; }
 
@@ -413,6 +456,6 @@ public final class Settings {
     public String toString() {
         return "Settings[interface=" + interfaceName + ", vips=" + vips + ", vipMode=" + vipMode + ", listeners=" + listeners
                 + ", pools=" + pools.values() + ", " + cookies + ", " + tcp + ", shards=" + shards + ", " + ring + ", " + admin
-                + ", installNftRule=" + installNftRule + ", grace=" + shutdownGracePeriod + "]";
+                + ", " + guard + ", installNftRule=" + installNftRule + ", grace=" + shutdownGracePeriod + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.portcullis.io;
 
+import dev.portcullis.guard.SynGuard;
 import dev.portcullis.tcp.FrameSink;
 import dev.portcullis.tcp.TcpEngine;
 import dev.portcullis.wire.ArpWriter;
@@ -9,6 +10,7 @@ import dev.portcullis.wire.IcmpView;
 import dev.portcullis.wire.NdWriter;
 import dev.portcullis.wire.ParseVerdict;
 import dev.portcullis.wire.ParsedFrame;
+import dev.portcullis.wire.TcpFlags;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
@@ -63,6 +65,8 @@ public final class Shard implements AutoCloseable {
     private final ParsedFrame frame = new ParsedFrame();
     private final ShardCounters counters = new ShardCounters();
     private final long mac;
+    /** Checks pure SYNs before the engine makes a cookie (allow/deny, rate limits, heavy hitters); may be null. */
+    private final SynGuard guard;
     private TcpEngine engine;
     private IoRegistration registration;
     private final RxHandler rx = new RxHandler();
@@ -74,11 +78,12 @@ public final class Shard implements AutoCloseable {
     private long nowNs, wallSeconds;
     private volatile boolean closed;
 
-    private Shard(IoEventLoop loop, PacketSocket socket, Options options) {
+    private Shard(IoEventLoop loop, PacketSocket socket, Options options, SynGuard guard) {
         this.loop = loop;
         this.socket = socket;
         this.options = options;
         this.mac = socket.mac();
+        this.guard = guard;
     }
 
     /**
@@ -88,7 +93,16 @@ public final class Shard implements AutoCloseable {
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
                                                  Function<FrameSink, TcpEngine> engineFactory) {
-        Shard shard = new Shard(loop, socket, options);
+        return start(loop, socket, options, engineFactory, null);
+    }
+
+    /**
+     * The same with a {@link SynGuard} that every pure SYN for a VIP passes before the engine sees it (null: none).
+     * The guard belongs to the shard's thread from then on.
+     */
+    public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
+                                                 Function<FrameSink, TcpEngine> engineFactory, SynGuard guard) {
+        Shard shard = new Shard(loop, socket, options, guard);
         CompletableFuture<Shard> started = new CompletableFuture<>();
         loop.execute(() -> {
             try {
@@ -138,6 +152,11 @@ public final class Shard implements AutoCloseable {
     /** The shard's engine: call it on {@link #eventLoop()} only. */
     public TcpEngine engine() {
         return engine;
+    }
+
+    /** The shard's SYN guard, or null; read it on {@link #eventLoop()} only. */
+    public SynGuard guard() {
+        return guard;
     }
 
     /** Copies the counters into {@code into}; call on {@link #eventLoop()} only. */
@@ -213,12 +232,24 @@ public final class Shard implements AutoCloseable {
             case ParsedFrame.KIND_TCP, ParsedFrame.KIND_ICMP4 -> {
                 if (!isVip(frame.dstHi, frame.dstLo)) {
                     c.notForUs++;
-                } else if (checksumOk(status)) {
+                } else if (checksumOk(status) && admitted()) {
                     toEngine();
                 }
             }
             default -> c.notForUs++;
         }
+    }
+
+    /**
+     * The guard sees pure SYNs only (SYN without ACK, RST or FIN): a final ACK is never limited, or a client whose
+     * SYN got through could not complete its handshake. The guard counts what it drops.
+     */
+    private boolean admitted() {
+        if (guard == null || frame.kind != ParsedFrame.KIND_TCP
+                || (frame.flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) != TcpFlags.SYN) {
+            return true;
+        }
+        return guard.onSyn(frame.srcHi, frame.srcLo, nowNs) <= SynGuard.ALLOW_LISTED;
     }
 
     private void toEngine() {

@@ -16,12 +16,18 @@ import java.util.function.Supplier;
  * <ul>
  * <li>{@code GET /metrics}: the Prometheus scrape (text format 0.0.4);</li>
  * <li>{@code GET /healthz}: 200 while the process runs;</li>
- * <li>{@code GET /readyz}: 200 when the readiness check returns null, else 503 with its reason.</li>
+ * <li>{@code GET /readyz}: 200 when the readiness check returns null, else 503 with its reason;</li>
+ * <li>{@code GET /}: the admin page (self-contained HTML: hand-written JS draws SVG charts, fetches nothing but
+ * {@code /api/stats}, once a second);</li>
+ * <li>{@code GET /api/stats}: the page's JSON (rate history, totals, heavy hitters, backends).</li>
  * </ul>
+ * A sampler thread of the server's own takes the totals once a second for the history.
  */
 public final class AdminServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
+    private final java.util.concurrent.ScheduledExecutorService sampler;
+    private final AdminStats stats;
 
     /** notReady returns null when ready, else a one-line reason (e.g. "no backend of pool web is up"). */
     public AdminServer(InetSocketAddress bind, PortcullisMetrics metrics, Supplier<String> notReady) throws IOException {
@@ -32,6 +38,40 @@ public final class AdminServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
+        stats = new AdminStats(metrics);
+        sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "portcullis-admin-stats");
+            t.setDaemon(true);
+            return t;
+        });
+        sampler.scheduleAtFixedRate(() -> {
+            try {
+                stats.sample(System.currentTimeMillis());
+            } catch (RuntimeException e) {
+                // a sample missed leaves a gap in the chart; the next one is taken as usual
+            }
+        }, 0, 1, java.util.concurrent.TimeUnit.SECONDS);
+        byte[] page;
+        try (var in = AdminServer.class.getResourceAsStream("admin.html")) {
+            page = in == null ? "admin page missing from the build\n".getBytes(StandardCharsets.UTF_8) : in.readAllBytes();
+        }
+        String pageText = new String(page, StandardCharsets.UTF_8);
+        server.createContext("/", ex -> {
+            if (!get(ex)) return;
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            respond(ex, 200, "text/html; charset=utf-8", pageText);
+        });
+        server.createContext("/api/stats", ex -> {
+            if (!get(ex)) return;
+            String reason;
+            try {
+                reason = notReady.get();
+            } catch (RuntimeException e) {
+                reason = "readiness check failed: " + e;
+            }
+            ex.getResponseHeaders().set("Cache-Control", "no-store");
+            respond(ex, 200, "application/json", stats.json(System.currentTimeMillis(), reason));
+        });
         server.createContext("/metrics", ex -> {
             if (!get(ex)) return;
             respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape());
@@ -85,6 +125,7 @@ public final class AdminServer implements AutoCloseable {
 
     @Override
     public void close() {
+        sampler.shutdownNow();
         server.stop(0);
         executor.shutdownNow();
     }

@@ -2,6 +2,8 @@ package dev.portcullis.metrics;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -27,7 +29,10 @@ import java.util.function.ToLongFunction;
  */
 public final class PortcullisMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    private final List<ShardPublisher> shards = new ArrayList<>();
+    private final List<ShardPublisher> shards = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AdminStats.BackendInfo> backends = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Top 10 sources and prefixes over all shards: rows replaced at each scrape (bounded: 10 series each). */
+    private final MultiGauge heavySources, heavyPrefixes;
     private final JvmGcMetrics gc = new JvmGcMetrics();
     /** Micrometer holds a function meter's state object weakly: these keep the suppliers alive. */
     private final List<Object> stateObjects = new ArrayList<>();
@@ -40,15 +45,45 @@ public final class PortcullisMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        heavySources = MultiGauge.builder("portcullis.heavy.hitter.syn.rate")
+                .description("SYNs per second in the last second of the 10 heaviest source addresses (Space-Saving upper bound)")
+                .register(registry);
+        heavyPrefixes = MultiGauge.builder("portcullis.heavy.prefix.syn.rate")
+                .description("SYNs per second in the last second of the 10 heaviest /24 (IPv4) or /48 (IPv6) prefixes")
+                .register(registry);
     }
 
     public PrometheusMeterRegistry registry() {
         return registry;
     }
 
-    /** The Prometheus text exposition of every meter. */
+    /** The Prometheus text exposition of every meter (the heavy hitters refreshed from the last snapshots first). */
     public String scrape() {
+        refreshHeavyHitters();
         return registry.scrape();
+    }
+
+    /**
+     * Replaces the heavy-hitter rows with the current top 10 of all shards' published snapshots (which the
+     * shards refresh every publication period). Label values change as sources come and go; there are never
+     * more than 10 series per name.
+     */
+    void refreshHeavyHitters() {
+        List<ShardSnapshot> snaps = shards.stream().map(ShardPublisher::current).toList();
+        heavySources.register(rows(HeavyHitterView.top(snaps, false, ShardSnapshot.TOP), "source"), true);
+        heavyPrefixes.register(rows(HeavyHitterView.top(snaps, true, ShardSnapshot.TOP), "prefix"), true);
+    }
+
+    private static List<MultiGauge.Row<?>> rows(List<HeavyHitterView.Row> top, String keyLabel) {
+        List<MultiGauge.Row<?>> rows = new ArrayList<>();
+        for (HeavyHitterView.Row r : top) {
+            rows.add(MultiGauge.Row.of(Tags.of(Tag.of("rank", Integer.toString(r.rank())), Tag.of(keyLabel, r.key())), r.rate()));
+        }
+        return rows;
+    }
+
+    List<AdminStats.BackendInfo> backends() {
+        return List.copyOf(backends);
     }
 
     public List<ShardPublisher> shards() {
@@ -94,6 +129,13 @@ public final class PortcullisMetrics implements AutoCloseable {
         counter(p, t, "portcullis.relay.no.backend", "connections reset because no backend answered", s -> s.relayNoBackend);
         counter(p, t, "portcullis.relay.backend.resets", "connections reset because the backend failed", s -> s.relayBackendResets);
         counter(p, t, "portcullis.relay.client.resets", "connections the client reset or the engine timed out", s -> s.relayClientResets);
+        counter(p, t, "portcullis.guard.syns.checked", "pure SYNs checked by the guard before a cookie", s -> s.guardChecked);
+        counter(p, t, "portcullis.guard.allow.listed", "SYNs passed without a limit: the source is on the allow list", s -> s.guardAllowListed);
+        counter(p, t.and("reason", "denied"), "portcullis.guard.drops", "SYNs the guard dropped, by reason", s -> s.guardDenied);
+        counter(p, t.and("reason", "rate_limited"), "portcullis.guard.drops", "SYNs the guard dropped, by reason", s -> s.guardRateLimited);
+        counter(p, t.and("reason", "prefix_rate_limited"), "portcullis.guard.drops", "SYNs the guard dropped, by reason", s -> s.guardPrefixRateLimited);
+        Gauge.builder("portcullis.guard.memory", p, pp -> pp.current().guardMemoryBytes).baseUnit("bytes")
+                .description("fixed memory of the guard's sketches and heavy-hitter summaries").tags(t).register(registry);
         Gauge.builder("portcullis.shard.up", p, pp -> pp.isFresh(System.nanoTime(), 2_000_000_000L) ? 1 : 0)
                 .description("1 while the shard publishes its counters").tags(t).register(registry);
     }
@@ -103,6 +145,7 @@ public final class PortcullisMetrics implements AutoCloseable {
                                 IntSupplier activeConnections, BooleanSupplier up) {
         Tags t = Tags.of("pool", pool, "backend", backend);
         stateObjects.addAll(List.of(connectFailures, resets, activeConnections, up));
+        backends.add(new AdminStats.BackendInfo(pool, backend, up, activeConnections, connectFailures));
         FunctionCounter.builder("portcullis.backend.connect.failures", connectFailures, LongSupplier::getAsLong)
                 .description("failed connects to the backend").tags(t).register(registry);
         FunctionCounter.builder("portcullis.backend.resets", resets, LongSupplier::getAsLong)

@@ -17,6 +17,21 @@ public final class ShardSnapshot {
     public long ringFrames, ringFramesCut, ringDrops;
     public long relayAccepted, relaySessions, relayBytesToBackend, relayBytesToClient;
     public long relayNoBackend, relayBackendResets, relayClientResets, relayConnectFailures;
+    /** The SYN guard: pure SYNs checked, passed from the allow list, dropped by reason; its fixed memory. */
+    public long guardChecked, guardAllowListed, guardDenied, guardRateLimited, guardPrefixRateLimited, guardMemoryBytes;
+    /** Heavy hitters kept per snapshot (the meters show the top 10 over all shards). */
+    public static final int TOP = 10;
+    /**
+     * The top sources of the last second on this shard: 128-bit addresses (IPv4-mapped for IPv4), SYNs in that
+     * second (Space-Saving's upper bound) and the error bound; the first {@link #topSources} entries are valid.
+     */
+    public final long[] topSourceHi = new long[TOP], topSourceLo = new long[TOP], topSourceCount = new long[TOP],
+            topSourceError = new long[TOP];
+    public int topSources;
+    /** The same for /24 (IPv4) and /48 (IPv6) prefixes, as their first address. */
+    public final long[] topPrefixHi = new long[TOP], topPrefixLo = new long[TOP], topPrefixCount = new long[TOP],
+            topPrefixError = new long[TOP];
+    public int topPrefixes;
     /** System.nanoTime() of the copy: a shard whose snapshot stops moving is not running. */
     public long takenAtNs;
 
