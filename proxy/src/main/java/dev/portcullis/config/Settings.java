@@ -423,7 +423,7 @@ public final class Settings {
     /**
      * For a reload: the first key that differs between the running settings and {@code next} and cannot change
      * while running (the interface, the VIPs, the listener ports and backlogs, cookies, TCP, shards, ring, admin,
-     * the nft rule), or null when only what a reload applies differs: the pools (backends, balance,
+     * the nft rule, the guard), or null when only what a reload applies differs: the pools (backends, balance,
      * connect-timeout, health-check, source-addresses, drain), each listener's pool and proxy-protocol, and the
      * shutdown grace period. A secret generated at random is not a change (no secret is configured either time).
      */
@@ -449,6 +449,7 @@ public final class Settings {
         if (!ring.equals(next.ring)) return NS + ".ring";
         if (!admin.equals(next.admin)) return NS + ".admin";
         if (installNftRule != next.installNftRule) return NS + ".install-nft-rule";
+        if (!guard.equals(next.guard)) return NS + ".guard"; // the shards' guards are built once, at start
         return null;
     }
 

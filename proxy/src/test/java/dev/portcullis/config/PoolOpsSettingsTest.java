@@ -80,5 +80,6 @@ class PoolOpsSettingsTest {
         assertThat(running.notLiveChange(parse(plus("cookies.secret = \"hex:000102030405060708090a0b0c0d0e0f\""))))
                 .isEqualTo("portcullis.cookies.secret");
         assertThat(running.notLiveChange(parse(plus("tcp.msl = 10s")))).isEqualTo("portcullis.tcp");
+        assertThat(running.notLiveChange(parse(plus("guard.deny = [\"203.0.113.0/24\"]")))).isEqualTo("portcullis.guard");
     }
 }
