@@ -137,6 +137,21 @@ class RelayOpsTest {
     }
 
     @Test
+    void host_names_are_looked_up_for_each_check_and_an_unknown_one_goes_down() throws Exception {
+        TestBackend named = backend("named", 0);
+        Backend good = new Backend("web", InetSocketAddress.createUnresolved("localhost", named.port()));
+        Backend bad = new Backend("web", InetSocketAddress.createUnresolved("no-such-host.invalid", 80));
+        BackendPool p = pool(List.of(good, bad), FAST, List.of());
+        HealthChecker checker = new HealthChecker(loop, List.of(p));
+        closing.add(checker);
+        checker.start();
+        until(() -> !bad.isCheckedUp(), "the unknown name to go down");
+        until(() -> good.checksOk() >= 3, "three good checks of the name that resolves");
+        assertThat(good.isCheckedUp()).isTrue();
+        assertThat(good.checksFailed()).isZero();
+    }
+
+    @Test
     void one_failed_check_is_not_enough_to_go_down_and_one_success_not_enough_to_come_up() {
         Backend b = new Backend("web", addr(1));
         assertThat(b.checked(false, 2, 3)).isZero();
