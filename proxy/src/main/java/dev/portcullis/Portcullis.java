@@ -74,6 +74,8 @@ final class Portcullis {
                     + " (portcullis.interface; 'ip link' lists them)");
         }
         for (Backend b : known.values()) registerBackend(b);
+        String unbindable = unbindableSource(settings);
+        if (unbindable != null) throw new StartFailure(unbindable);
         InetSocketAddress bind = new InetSocketAddress(settings.admin().bind(), settings.admin().port());
         try {
             admin = new AdminServer(bind, metrics, this::notReady);
@@ -118,6 +120,8 @@ final class Portcullis {
             return logged(false, "reload refused, keeping the running settings: " + key
                     + " cannot change while running (restart to apply it)");
         }
+        String unbindable = unbindableSource(next);
+        if (unbindable != null) return logged(false, "reload refused, keeping the running settings: " + unbindable);
         Map<String, BackendPool> newPools;
         try {
             newPools = pools(next, known);
@@ -234,6 +238,24 @@ final class Portcullis {
             for (HostPort hp : p.backends()) known.get(p.name() + "/" + hp).draining(p.drain().contains(hp));
         }
         return out;
+    }
+
+    /**
+     * A configured source address this host cannot bind (not one of its addresses), as one line, or null. Checked
+     * up front: at connect time the failure would look like the backend's and mark it down.
+     */
+    static String unbindableSource(Settings s) {
+        for (Settings.Pool p : s.pools().values()) {
+            for (InetAddress a : p.sourceAddresses()) {
+                try (java.net.Socket probe = new java.net.Socket()) {
+                    probe.bind(new InetSocketAddress(a, 0));
+                } catch (IOException e) {
+                    return "portcullis.pools." + p.name() + ".source-addresses: " + a.getHostAddress()
+                            + " cannot be bound here (" + e.getMessage() + "): add it to an interface or remove it";
+                }
+            }
+        }
+        return null;
     }
 
     /** Literals become resolved addresses without a lookup; names stay unresolved and are looked up per connect. */

@@ -34,8 +34,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *     ({@code $proxy_protocol_addr} and friends), for IPv4 and IPv6 clients from a known port;</li>
  * <li>SIGHUP reload: a pool pointed at a second backend while a relayed connection stays open on the first; a
  *     change that cannot apply live and a bad file are each one log line and change nothing; drain by reload;</li>
+ * <li>source addresses applied by reload: nginx's {@code $remote_addr} shows both, in turn;</li>
  * <li>health checks as the metric shows them: a backend stopped goes to portcullis_backend_up 0 and out of
- *     rotation, and comes back when restarted.</li>
+ *     rotation, and comes back when restarted;</li>
+ * <li>SIGTERM: a connection made during the drain is reset at once, the open one continues.</li>
  * </ul>
  * Root only (namespaces, AF_PACKET); nginx from Debian. Backends live in the proxy's namespace on 127.0.0.1.
  */
@@ -121,7 +123,7 @@ class RelayOpsIT {
                   server {
                     listen 127.0.0.1:%2$d proxy_protocol;
                     default_type text/plain;
-                    return 200 "$proxy_protocol_addr $proxy_protocol_port $proxy_protocol_server_addr $proxy_protocol_server_port\\n";
+                    return 200 "$proxy_protocol_addr $proxy_protocol_port $proxy_protocol_server_addr $proxy_protocol_server_port $remote_addr\\n";
                   }
                 }
                 """.formatted(dir, NGINX_PORT));
@@ -152,7 +154,8 @@ class RelayOpsIT {
         NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "-g", "--max-time", "5", "--local-port",
                 Integer.toString(clientPort), "http://" + host + ":" + port + "/");
         assertThat(r.exit()).as(r.err() + "\n" + readQuietly(log)).isZero();
-        assertThat(r.out()).isEqualTo(clientIp + " " + clientPort + " " + vip + " " + port + "\n");
+        // the last field is the relay's own source address toward nginx (loopback: the kernel's choice)
+        assertThat(r.out()).isEqualTo(clientIp + " " + clientPort + " " + vip + " " + port + " 127.0.0.1\n");
     }
 
     @Test
@@ -194,6 +197,11 @@ class RelayOpsIT {
         assertThat(hangupAndAwait("reload refused")).contains(
                 "reload refused, keeping the running settings: portcullis.pools.web.backends[0] = \"127.0.0.1:99999\": expected");
         assertThat(name()).isEqualTo("b");
+
+        Files.writeString(conf, config("web { backends = [\"127.0.0.1:" + A_PORT + "\"], source-addresses = [\"192.0.2.99\"] }"));
+        assertThat(hangupAndAwait("reload refused")).contains("reload refused, keeping the running settings: "
+                + "portcullis.pools.web.source-addresses: 192.0.2.99 cannot be bound here");
+        assertThat(name()).isEqualTo("b");
         assertThat(proxy.isAlive()).isTrue();
     }
 
@@ -210,6 +218,23 @@ class RelayOpsIT {
 
     @Test
     @Order(5)
+    void source_addresses_set_by_reload_are_used_in_turn_toward_the_backend() throws Exception {
+        Files.writeString(conf, config("web { backends = [\"127.0.0.1:" + A_PORT + "\"] }")
+                .replace("ngx { backends = [\"127.0.0.1:" + NGINX_PORT + "\"] }",
+                        "ngx { backends = [\"127.0.0.1:" + NGINX_PORT + "\"], source-addresses = [\"127.0.0.2\", \"127.0.0.3\"] }"));
+        hangupAndAwait("reload applied");
+        java.util.Set<String> peers = new java.util.TreeSet<>();
+        for (int i = 0; i < 4; i++) {
+            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":81/");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).startsWith(CLIENT + " ");
+            peers.add(r.out().strip().substring(r.out().strip().lastIndexOf(' ') + 1));
+        }
+        assertThat(peers).as("the backend saw both source addresses").containsExactly("127.0.0.2", "127.0.0.3");
+    }
+
+    @Test
+    @Order(6)
     void a_stopped_backend_is_down_in_the_metric_and_out_of_rotation_until_it_is_back() throws Exception {
         Files.writeString(conf, config("web { backends = [\"127.0.0.1:" + A_PORT + "\", \"127.0.0.1:" + B_PORT + "\"] }"));
         hangupAndAwait("reload applied");
@@ -231,7 +256,7 @@ class RelayOpsIT {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void during_the_sigterm_drain_new_connections_are_reset_at_once_and_the_open_one_continues() throws Exception {
         Socket open = net.inNamespace(client, () -> {
             Socket s = new Socket();
