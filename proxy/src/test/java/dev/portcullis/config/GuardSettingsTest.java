@@ -54,7 +54,7 @@ class GuardSettingsTest {
             portcullis.guard.sketch-width = 1000 ;; portcullis.guard.sketch-width ;; power of two
             portcullis.guard.sketch-depth = 0 ;; portcullis.guard.sketch-depth ;; row count
             portcullis.guard.per-source-syn-rate = -1 ;; portcullis.guard.per-source-syn-rate ;; SYNs per second
-            portcullis.guard.heavy-hitters = 5 ;; portcullis.guard.heavy-hitters ;; from 10
+            portcullis.guard.heavy-hitters = 5 ;; portcullis.guard.heavy-hitters ;; 0 (off) or a counter count from 10
             portcullis.guard.rate = 5 ;; portcullis.guard.rate ;; no such key
             """)
     void one_line_names_the_key(String mistake, String key, String expected) {

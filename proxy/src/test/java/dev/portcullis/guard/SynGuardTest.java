@@ -177,6 +177,14 @@ class SynGuardTest {
     }
 
     @Test
+    void heavy_hitters_can_be_switched_off() {
+        SynGuard g = new SynGuard(new GuardConfig(0, 0, 0, 0, List.of(), List.of(), 1024, 4, 0), 6);
+        assertThat(g.onSyn(0, v4(192, 0, 2, 1), 0)).isEqualTo(SynGuard.PASS);
+        assertThat(g.topSources()).isNull();
+        assertThat(g.memoryBytes()).isZero(); // no limit, no summaries: nothing held
+    }
+
+    @Test
     void bad_config_is_refused() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> config(10, 0, 0, 1024, new String[0], new String[0]))
                 .isInstanceOf(IllegalArgumentException.class);
