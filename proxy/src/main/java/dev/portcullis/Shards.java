@@ -243,8 +243,10 @@ final class Shards {
             s.guardPrefixRateLimited = gc.synsPrefixRateLimited;
             s.guardMemoryBytes = g.memoryBytes();
             long now = System.nanoTime();
-            s.topSources = g.topSources().top(ShardSnapshot.TOP, now, s.topSourceHi, s.topSourceLo, s.topSourceCount, s.topSourceError);
-            s.topPrefixes = g.topPrefixes().top(ShardSnapshot.TOP, now, s.topPrefixHi, s.topPrefixLo, s.topPrefixCount, s.topPrefixError);
+            if (g.topSources() != null) { // heavy-hitters = 0: none
+                s.topSources = g.topSources().top(ShardSnapshot.TOP, now, s.topSourceHi, s.topSourceLo, s.topSourceCount, s.topSourceError);
+                s.topPrefixes = g.topPrefixes().top(ShardSnapshot.TOP, now, s.topPrefixHi, s.topPrefixLo, s.topPrefixCount, s.topPrefixError);
+            }
         }
     }
 

@@ -297,7 +297,8 @@ public final class Settings {
         int width = r.intIn("guard.sketch-width", 16, 1 << 24, "a power of two from 16 to 16777216");
         if (Integer.bitCount(width) != 1) throw r.error("guard.sketch-width", "a power of two from 16 to 16777216, such as 65536");
         int depth = r.intIn("guard.sketch-depth", 1, 16, "a row count from 1 to 16");
-        int k = r.intIn("guard.heavy-hitters", 10, 65536, "a counter count from 10 to 65536");
+        int k = r.intIn("guard.heavy-hitters", 0, 65536, "0 (off) or a counter count from 10 to 65536");
+        if (k > 0 && k < 10) throw r.error("guard.heavy-hitters", "0 (off) or a counter count from 10 to 65536");
         return new Guard(rate, burst == 0 ? rate : burst, prate, pburst == 0 ? prate : pburst, allow, deny, width, depth, k);
     }
 

@@ -14,7 +14,7 @@ import java.util.List;
  * @param deny         SYNs from these are dropped
  * @param sketchWidth  cells per row of the count-min sketch, a power of two
  * @param sketchDepth  rows of the sketch
- * @param heavyHitters counters of the heavy-hitter summaries (k of Space-Saving), per window
+ * @param heavyHitters counters of the heavy-hitter summaries (k of Space-Saving), per window; 0 = no summaries
  */
 public record GuardConfig(long sourceRate, long sourceBurst, long prefixRate, long prefixBurst, List<Cidr> allow,
                           List<Cidr> deny, int sketchWidth, int sketchDepth, int heavyHitters) {
@@ -25,10 +25,12 @@ public record GuardConfig(long sourceRate, long sourceBurst, long prefixRate, lo
         allow = List.copyOf(allow);
         deny = List.copyOf(deny);
         if (sourceRate < 0 || prefixRate < 0) throw new IllegalArgumentException("rates must be >= 0");
+        // burst x window (ns, <= 60 s) must fit a long in RateSketch: 1e9 x 6e10 < 9.2e18
+        if (sourceBurst > 1_000_000_000L || prefixBurst > 1_000_000_000L) throw new IllegalArgumentException("bursts must be <= 1e9");
         if (sourceRate > 0 && sourceBurst < 1 || prefixRate > 0 && prefixBurst < 1) throw new IllegalArgumentException("bursts must be >= 1");
         if (Integer.bitCount(sketchWidth) != 1 || sketchWidth < 16) throw new IllegalArgumentException("sketch width must be a power of two >= 16");
         if (sketchDepth < 1 || sketchDepth > 16) throw new IllegalArgumentException("sketch depth must be 1..16");
-        if (heavyHitters < 10) throw new IllegalArgumentException("heavy hitters must be >= 10");
+        if (heavyHitters != 0 && heavyHitters < 10) throw new IllegalArgumentException("heavy hitters must be 0 (off) or >= 10");
     }
 
     /** Everything off but the heavy hitters. */

@@ -17,6 +17,8 @@ final class SpaceSaving {
     private final int k, indexMask;
     private final long seed0, seed1;
     private final long[] keyHi, keyLo, count, error;
+    /** Each slot's index home (the key's hash), kept so a backward shift does not hash again. */
+    private final int[] home;
     private final int[] heap, heapPos, index; // index: slot + 1, 0 = empty
     private int used;
     private long offered;
@@ -32,6 +34,7 @@ final class SpaceSaving {
         keyLo = new long[k];
         count = new long[k];
         error = new long[k];
+        home = new int[k];
         heap = new int[k];
         heapPos = new int[k];
         index = new int[size];
@@ -39,7 +42,7 @@ final class SpaceSaving {
 
     /** Bytes of the arrays (heap, index and counters), for the memory figure. */
     long memoryBytes() {
-        return 4L * k * Long.BYTES + 2L * k * Integer.BYTES + (long) index.length * Integer.BYTES;
+        return 4L * k * Long.BYTES + 3L * k * Integer.BYTES + (long) index.length * Integer.BYTES;
     }
 
     int capacity() {
@@ -57,7 +60,8 @@ final class SpaceSaving {
 
     void offer(long hi, long lo) {
         offered++;
-        int at = find(hi, lo);
+        int h = (int) Hashing.hash(hi, lo, seed0, seed1) & indexMask;
+        int at = find(hi, lo, h);
         if (at >= 0) {
             int slot = index[at] - 1;
             count[slot]++;
@@ -68,6 +72,7 @@ final class SpaceSaving {
             int slot = used++;
             keyHi[slot] = hi;
             keyLo[slot] = lo;
+            home[slot] = h;
             count[slot] = 1;
             error[slot] = 0;
             heap[slot] = slot;
@@ -77,18 +82,19 @@ final class SpaceSaving {
             return;
         }
         int slot = heap[0]; // the smallest counter goes to the new key
-        remove(find(keyHi[slot], keyLo[slot]));
+        remove(find(keyHi[slot], keyLo[slot], home[slot]));
         keyHi[slot] = hi;
         keyLo[slot] = lo;
+        home[slot] = h;
         error[slot] = count[slot];
         count[slot]++;
-        index[-find(hi, lo) - 1] = slot + 1;
+        index[-find(hi, lo, h) - 1] = slot + 1; // probed again: the removal may have moved the chain
         siftDown(0);
     }
 
     /** The index position holding the key, or -(the empty position where it would go) - 1. */
-    private int find(long hi, long lo) {
-        int i = (int) Hashing.hash(hi, lo, seed0, seed1) & indexMask;
+    private int find(long hi, long lo, int h) {
+        int i = h;
         while (true) {
             int s = index[i];
             if (s == 0) return -i - 1;
@@ -105,9 +111,9 @@ final class SpaceSaving {
             j = (j + 1) & indexMask;
             int s = index[j];
             if (s == 0) return;
-            int home = (int) Hashing.hash(keyHi[s - 1], keyLo[s - 1], seed0, seed1) & indexMask;
-            // s may move to i when i lies cyclically in [home, j)
-            boolean movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+            int hs = home[s - 1];
+            // s may move to i when i lies cyclically in [hs, j)
+            boolean movable = i <= j ? (hs <= i || hs > j) : (hs <= i && hs > j);
             if (movable) {
                 index[i] = s;
                 index[j] = 0;
@@ -174,7 +180,7 @@ final class SpaceSaving {
 
     /** The counter of a key, or 0 when it is not held (tests). */
     long countOf(long hi, long lo) {
-        int at = find(hi, lo);
+        int at = find(hi, lo, (int) Hashing.hash(hi, lo, seed0, seed1) & indexMask);
         return at >= 0 ? count[index[at] - 1] : 0;
     }
 }

@@ -34,8 +34,9 @@ public final class SynGuard {
                 GuardConfig.windowNs(config.sourceRate(), config.sourceBurst()), seed) : null;
         this.prefixes = config.prefixRate() > 0 ? new RateSketch(config.sketchWidth(), config.sketchDepth(),
                 GuardConfig.windowNs(config.prefixRate(), config.prefixBurst()), Hashing.fmix64(seed + 7)) : null;
-        this.topSources = new HeavyHitters(config.heavyHitters(), Hashing.fmix64(seed + 11));
-        this.topPrefixes = new HeavyHitters(config.heavyHitters(), Hashing.fmix64(seed + 13));
+        int k = config.heavyHitters();
+        this.topSources = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 11)) : null;
+        this.topPrefixes = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 13)) : null;
     }
 
     public GuardConfig config() {
@@ -52,8 +53,10 @@ public final class SynGuard {
         boolean v4 = hi == 0 && (lo >>> 32) == 0xffffL;
         long pHi = v4 ? 0 : hi & Cidr.maskHi(GuardConfig.V6_PREFIX);
         long pLo = v4 ? lo & Cidr.maskLo(96 + GuardConfig.V4_PREFIX) : 0;
-        topSources.offer(hi, lo, nowNs);
-        topPrefixes.offer(pHi, pLo, nowNs);
+        if (topSources != null) {
+            topSources.offer(hi, lo, nowNs);
+            topPrefixes.offer(pHi, pLo, nowNs);
+        }
         if (!allow.isEmpty() && allow.contains(hi, lo)) {
             c.synsAllowListed++;
             return ALLOW_LISTED;
@@ -77,19 +80,19 @@ public final class SynGuard {
         return counters;
     }
 
-    /** Heaviest source addresses by SYNs in the last second. */
+    /** Heaviest source addresses by SYNs in the last second; null when heavy-hitters = 0. */
     public HeavyHitters topSources() {
         return topSources;
     }
 
-    /** Heaviest /24 (IPv4, as ::ffff:a.b.c.0) and /48 (IPv6) prefixes by SYNs in the last second. */
+    /** Heaviest /24 (IPv4, as ::ffff:a.b.c.0) and /48 (IPv6) prefixes by SYNs in the last second; or null. */
     public HeavyHitters topPrefixes() {
         return topPrefixes;
     }
 
     /** Bytes of the fixed structures: sketches and summaries (the CIDR tables add 32 bytes per merged range). */
     public long memoryBytes() {
-        long b = topSources.memoryBytes() + topPrefixes.memoryBytes();
+        long b = topSources == null ? 0 : topSources.memoryBytes() + topPrefixes.memoryBytes();
         if (sources != null) b += sources.memoryBytes();
         if (prefixes != null) b += prefixes.memoryBytes();
         return b + 32L * (allow.ranges() + deny.ranges());

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * STYLE.md 6: the receive path allocates nothing. Frames are fed to the shard's frame handler on its loop thread
- * (parse, checksum verification, the real engine's cookie SYN-ACK, ARP replies, sendmmsg flushes when the batch
+ * (parse, checksum verification, the SYN guard, the real engine's cookie SYN-ACK, ARP replies, sendmmsg flushes when the batch
  * fills) and the thread's allocated bytes are compared before and after. Root only (the shard needs a real socket).
  */
 class ShardAllocationTest {
@@ -80,8 +80,15 @@ class ShardAllocationTest {
                 EngineConfig cfg = EngineConfig.builder().localMac(socket.mac()).vipV4(VIP_INT).listen(80, 128)
                         .mtu(socket.mtu()).build();
                 Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[]{VIP6_HI, VIP6_LO}, true, 8);
+                // the SYN guard on its whole path: allow and deny lookups (other blocks), the per-source and
+                // per-prefix sketches (limits far above this test's rate), both heavy-hitter summaries
+                dev.portcullis.guard.SynGuard guard = new dev.portcullis.guard.SynGuard(new dev.portcullis.guard.GuardConfig(
+                        1_000_000_000, 1_000_000_000, 1_000_000_000, 1_000_000_000,
+                        java.util.List.of(dev.portcullis.guard.Cidr.parse("192.0.2.0/24")),
+                        java.util.List.of(dev.portcullis.guard.Cidr.parse("198.51.100.0/24"), dev.portcullis.guard.Cidr.parse("2001:db8::/32")),
+                        65536, 4, 256));
                 try (Shard shard = Shard.start(loop, socket, opts, sink -> engine[0] = new TcpEngine(cfg,
-                        new CookieCodec("0123456789abcdef0123456789abcdef".getBytes()), sink, new NoApp())).get(10, TimeUnit.SECONDS)) {
+                        new CookieCodec("0123456789abcdef0123456789abcdef".getBytes()), sink, new NoApp()), guard).get(10, TimeUnit.SECONDS)) {
                     CompletableFuture<long[]> result = new CompletableFuture<>();
                     loop.execute(() -> {
                         com.sun.management.ThreadMXBean mx =
@@ -127,6 +134,7 @@ class ShardAllocationTest {
                     assertThat(c.txFrames + c.txDropped).isEqualTo(fed + c.announcementsSent);
                     assertThat(c.arpReplies).isEqualTo(fed / 10);
                     assertThat(c.badChecksum).isZero();
+                    assertThat(guard.counters().synsChecked).as("SYNs through the guard").isEqualTo(fed * 9 / 10);
                     assertThat(allocated).as("bytes allocated on the loop in a round of 20k frames, steady state").isZero();
                 }
             } finally {
