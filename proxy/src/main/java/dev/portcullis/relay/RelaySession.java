@@ -9,7 +9,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -291,8 +291,24 @@ final class RelaySession {
         return finished;
     }
 
-    /** Events of the backend channel; the session is the state, this only routes. */
-    private final class BackendHandler extends ChannelInboundHandlerAdapter {
+    /**
+     * Events of the backend channel; the session is the state, this only routes. Flush and read pass through
+     * {@link EpollRearm} first: after the backend's FIN Netty 4.2.18 may have taken the socket out of epoll, and a
+     * write that must wait for EPOLLOUT would otherwise fail and cut the client's stream.
+     */
+    private final class BackendHandler extends ChannelDuplexHandler {
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            EpollRearm.beforeInterest(ctx.channel());
+            ctx.flush();
+        }
+
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            EpollRearm.beforeInterest(ctx.channel());
+            ctx.read();
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             fromBackend((ByteBuf) msg);
