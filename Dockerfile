@@ -2,7 +2,8 @@
 #
 # Build (anywhere with registry access):   docker build -t portcullis .
 # Build here (no registry, podman):        deploy/container/make-base-images.sh && deploy/container/build-image.sh
-#   build-image.sh passes --pull=never (the three FROM images below are made locally under the same names),
+#   build-image.sh passes --pull=never (the FROM images below, and eclipse-temurin:25-jdk under the Maven one,
+#   are made locally under the same names),
 #   --network host (the build stage downloads from Maven Central, apt-get fetches nftables) and mounts the host's
 #   ~/.m2/repository read-only as a second local repository so an offline-able host build costs no downloads.
 #
@@ -13,8 +14,8 @@
 #     -v /etc/portcullis/portcullis.conf:/etc/portcullis/portcullis.conf:ro portcullis
 #
 # Privilege (see deploy/README.md, "Privilege"): the process runs as uid 0 *inside the container* with every
-# capability dropped except CAP_NET_RAW (AF_PACKET rings) and CAP_NET_ADMIN (the nftables ingress rule, fanout,
-# promiscuous membership). A non-root user would get nothing from --cap-add (Docker and Kubernetes give no ambient
+# capability dropped except CAP_NET_RAW (AF_PACKET rings) and CAP_NET_ADMIN (the nftables ingress rule; with
+# install-nft-rule = false, NET_RAW alone is enough). A non-root user would get nothing from --cap-add (Docker and Kubernetes give no ambient
 # capabilities), and the alternative, file capabilities on the java binary, is defeated by no-new-privileges /
 # allowPrivilegeEscalation=false and does not reach the nft child process. Root with two capabilities, no others,
 # no-new-privileges and a read-only root filesystem was the smallest set that works for all of it.
@@ -66,6 +67,7 @@ COPY deploy/container/portcullis.conf /etc/portcullis/portcullis.conf
 ENV JAVA_HOME=/opt/java \
     PATH=/opt/portcullis/bin:/opt/java/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PORTCULLIS_ADMIN_PORT=9090 \
+    JAVA_OPTS="-XX:+ExitOnOutOfMemoryError" \
     LANG=C.UTF-8
 LABEL org.opencontainers.image.title="Portcullis" \
       org.opencontainers.image.description="SYN-flood protection reverse proxy on raw sockets" \
@@ -75,5 +77,7 @@ EXPOSE 9090
 # The runtime has no curl: the check is bash's /dev/tcp (bash is in every Debian image), no JVM start per probe.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 CMD ["/usr/local/bin/portcullis-healthcheck"]
 # Java is PID 1 (bin/portcullis execs it): SIGTERM reaches the JVM, which drains connections for the grace period.
+# JAVA_OPTS (read by bin/portcullis): a JVM out of memory exits, so that the engine restarts it, rather than
+# limping on; set your own JAVA_OPTS (e.g. -Xmx) and keep this flag.
 STOPSIGNAL SIGTERM
 ENTRYPOINT ["/opt/portcullis/bin/portcullis", "--config", "/etc/portcullis/portcullis.conf"]

@@ -10,7 +10,8 @@ import java.nio.file.Path;
  * {@code portcullis --config FILE [--check]}. Exit codes: 0 done (--check: the file is valid), 1 cannot run
  * (capabilities, interface, ports), 2 bad command line or configuration (one line on stderr naming the key).
  * SIGTERM / SIGINT: stop accepting, let open connections finish for the grace period, reset the rest, remove
- * the nft rule, close the rings.
+ * the nft rule, close the rings. SIGHUP: re-read the file and apply changes to the backend pools (see
+ * {@link Portcullis#reload}).
  */
 public final class Main {
     static final String USAGE = "usage: portcullis --config FILE [--check]";
@@ -25,6 +26,18 @@ public final class Main {
             System.exit(code);
         }
         // < 0: running; the shutdown hook ends the process
+    }
+
+    /**
+     * Runs {@code reload} on SIGHUP, on a thread of its own so that a slow reload never holds up the JVM's signal
+     * dispatcher. sun.misc.Signal is in the jdk.unsupported module, which the class path (the dist launcher runs
+     * Main from the class path) reads by default on JDK 25; the JVM's own SIGHUP handler (a shutdown, like
+     * SIGTERM) is replaced. Reloads do not overlap: {@link Portcullis#reload} is synchronized.
+     */
+    @SuppressWarnings("removal")
+    static void onHangup(Runnable reload) {
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"),
+                sig -> Thread.ofPlatform().name("portcullis-reload").daemon(true).start(reload));
     }
 
     /** Returns the exit code, or -1 when the proxy was started and runs until the JVM is asked to stop. */
@@ -78,6 +91,8 @@ public final class Main {
         try {
             Portcullis p = Portcullis.start(settings);
             Runtime.getRuntime().addShutdownHook(new Thread(p::stop, "portcullis-shutdown"));
+            Path file = config;
+            onHangup(() -> p.reload(file));
             return -1;
         } catch (Portcullis.StartFailure e) {
             err.println("portcullis: " + e.getMessage());

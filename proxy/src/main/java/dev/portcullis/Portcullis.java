@@ -36,10 +36,12 @@ final class Portcullis {
         }
     }
 
-    private final Settings settings;
+    private volatile Settings settings;
     private final PortcullisMetrics metrics = new PortcullisMetrics();
-    private final Map<String, BackendPool> pools;
-    private final Map<Integer, Route> routes;
+    /** Every backend ever configured, by "pool/host:port": a reload keeps their state and meters. */
+    private final Map<String, Backend> known = new java.util.HashMap<>();
+    private volatile Map<String, BackendPool> pools;
+    private volatile Map<Integer, Route> routes;
     private final Shards shards;
     private AdminServer admin;
     private dev.portcullis.io.VipGuard nft;
@@ -47,7 +49,7 @@ final class Portcullis {
 
     private Portcullis(Settings settings) {
         this.settings = settings;
-        this.pools = pools(settings);
+        this.pools = pools(settings, known);
         this.routes = routes(settings, pools);
         this.shards = new Shards(settings, routes, pools.values(), metrics);
     }
@@ -71,11 +73,7 @@ final class Portcullis {
             throw new StartFailure("interface " + settings.interfaceName() + " does not exist in this network namespace"
                     + " (portcullis.interface; 'ip link' lists them)");
         }
-        for (BackendPool pool : pools.values()) {
-            for (Backend b : pool.backends()) {
-                metrics.registerBackend(pool.name(), b.label(), b::connectFailures, b::resets, b::activeConnections, () -> !b.isMarkedDown());
-            }
-        }
+        for (Backend b : known.values()) registerBackend(b);
         InetSocketAddress bind = new InetSocketAddress(settings.admin().bind(), settings.admin().port());
         try {
             admin = new AdminServer(bind, metrics, this::notReady);
@@ -96,6 +94,58 @@ final class Portcullis {
         shards.start();
         log.info("portcullis running: {} shard(s) on {}, VIPs {}, ports {}", settings.shards(), settings.interfaceName(),
                 settings.vips().stream().map(java.net.InetAddress::getHostAddress).toList(), routes.keySet());
+    }
+
+    private void registerBackend(Backend b) {
+        metrics.registerBackend(b.pool(), b.label(), b::connectFailures, b::resets, b::activeConnections, () -> !b.isMarkedDown());
+    }
+
+    /**
+     * SIGHUP: re-reads {@code file}. A bad file, or a change to a key that cannot change while running, is logged
+     * in one line and nothing changes; otherwise the new pools and routes go to every shard's loop (open
+     * connections keep their backends) and the health checks restart over the new pools. Returns what it logged.
+     */
+    synchronized String reload(java.nio.file.Path file) {
+        if (stopping) return "reload ignored: stopping";
+        Settings next;
+        try {
+            next = Settings.load(file);
+        } catch (dev.portcullis.config.ConfigError e) {
+            return logged(false, "reload refused, keeping the running settings: " + e.getMessage());
+        }
+        String key = settings.notLiveChange(next);
+        if (key != null) {
+            return logged(false, "reload refused, keeping the running settings: " + key
+                    + " cannot change while running (restart to apply it)");
+        }
+        Map<String, BackendPool> newPools;
+        try {
+            newPools = pools(next, known);
+        } catch (RuntimeException e) {
+            return logged(false, "reload refused, keeping the running settings: " + e.getMessage());
+        }
+        for (Backend b : known.values()) registerBackend(b); // new ones get meters; known ones are no-ops
+        Map<Integer, Route> newRoutes = routes(next, newPools);
+        shards.reload(newRoutes, newPools.values());
+        settings = next;
+        pools = newPools;
+        routes = newRoutes;
+        StringBuilder sb = new StringBuilder("reload applied:");
+        for (BackendPool p : newPools.values()) {
+            sb.append(' ').append(p.name()).append(" [");
+            for (int i = 0; i < p.backends().size(); i++) {
+                Backend b = p.backends().get(i);
+                sb.append(i == 0 ? "" : ", ").append(b.label()).append(b.isDraining() ? " (drain)" : "");
+            }
+            sb.append(']');
+        }
+        return logged(true, sb.toString());
+    }
+
+    private static String logged(boolean ok, String line) {
+        if (ok) log.info(line);
+        else log.error(line);
+        return line;
     }
 
     int adminPort() {
@@ -150,17 +200,38 @@ final class Portcullis {
         metrics.close();
     }
 
-    static Map<String, BackendPool> pools(Settings s) {
+    /**
+     * The pools of {@code s}, with the {@link Backend} objects of {@code known} where the pool and address match
+     * (made and added there otherwise). Backends no pool names any more are retired; draining is set from the
+     * pools' drain lists.
+     */
+    static Map<String, BackendPool> pools(Settings s, Map<String, Backend> known) {
         Map<String, BackendPool> out = new LinkedHashMap<>();
+        Map<String, Backend> made = new java.util.HashMap<>();
+        java.util.Set<String> used = new java.util.HashSet<>();
         for (Settings.Pool p : s.pools().values()) {
-            List<InetSocketAddress> addresses = new ArrayList<>();
-            for (HostPort hp : p.backends()) addresses.add(socketAddress(hp));
+            List<Backend> list = new ArrayList<>();
+            for (HostPort hp : p.backends()) {
+                String key = p.name() + "/" + hp;
+                if (!used.add(key)) continue; // the same address twice in one pool: one backend
+                Backend b = known.get(key);
+                if (b == null) b = made.computeIfAbsent(key, k -> new Backend(p.name(), socketAddress(hp)));
+                list.add(b);
+            }
             Balance balance = switch (p.balance()) {
                 case ROUND_ROBIN -> Balance.ROUND_ROBIN;
                 case LEAST_CONNECTIONS -> Balance.LEAST_CONNECTIONS;
                 case SOURCE_HASH -> Balance.SOURCE_HASH;
             };
-            out.put(p.name(), new BackendPool(p.name(), addresses, balance, p.connectTimeout(), BACKEND_RETRY));
+            Settings.HealthCheck h = p.healthCheck();
+            dev.portcullis.relay.HealthCheck hc = new dev.portcullis.relay.HealthCheck(h.enabled(), h.interval(), h.timeout(), h.rise(), h.fall());
+            out.put(p.name(), new BackendPool(p.name(), list, balance, p.connectTimeout(), BACKEND_RETRY, hc, p.sourceAddresses()));
+        }
+        // everything built without an error: now touch the shared state
+        known.putAll(made);
+        for (Map.Entry<String, Backend> e : known.entrySet()) e.getValue().retired(!used.contains(e.getKey()));
+        for (Settings.Pool p : s.pools().values()) {
+            for (HostPort hp : p.backends()) known.get(p.name() + "/" + hp).draining(p.drain().contains(hp));
         }
         return out;
     }

@@ -15,7 +15,7 @@ import dev.portcullis.metrics.PortcullisMetrics;
 import dev.portcullis.metrics.ShardPublisher;
 import dev.portcullis.metrics.ShardSnapshot;
 import dev.portcullis.relay.BackendPool;
-import dev.portcullis.relay.HealthProbe;
+import dev.portcullis.relay.HealthChecker;
 import dev.portcullis.relay.Relay;
 import dev.portcullis.relay.RelayCounters;
 import dev.portcullis.relay.Route;
@@ -38,7 +38,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -54,7 +53,6 @@ final class Shards {
     private static final Logger log = LoggerFactory.getLogger(Shards.class);
     static final int MAX_BLOCKS_PER_WAKE = 8;
     static final int FRAME_SIZE = 2048, TX_BATCH_FRAMES = 64, TX_BUFFER_BYTES = 256 * 1024;
-    static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
 
     /** Reasons of the acks_invalid meter, in {@link #fill} order. */
     static final String[] ACK_REASONS = {"bad_cookie", "cookie_expired", "cookie_mss", "no_flags", "bad_syn_queue_entry",
@@ -99,7 +97,7 @@ final class Shards {
     private final PortcullisMetrics metrics;
     private final List<Part> parts = new ArrayList<>();
     private MultiThreadIoEventLoopGroup group;
-    private HealthProbe probe;
+    private volatile HealthChecker checker;
 
     Shards(Settings settings, Map<Integer, Route> routes, Collection<BackendPool> pools, PortcullisMetrics metrics) {
         this.settings = settings;
@@ -151,8 +149,8 @@ final class Shards {
             p.publisher.start(p.loop, ShardPublisher.DEFAULT_PERIOD_MS);
             metrics.registerShard(p.publisher);
         }
-        probe = new HealthProbe(parts.get(0).loop, pools);
-        probe.start(PROBE_INTERVAL);
+        checker = new HealthChecker(parts.get(0).loop, pools);
+        checker.start();
         log.info("{} shard(s) on {} (mtu {}), ring {} x {} bytes, retire {} ms{}", n, settings.interfaceName(),
                 parts.get(0).shard.socket().mtu(), ring.blockCount(), ring.blockSize(), ring.retireBlockTovMs(),
                 fanout >= 0 ? ", fanout group " + fanout : "");
@@ -262,6 +260,27 @@ final class Shards {
         return null;
     }
 
+    /**
+     * Reload: each shard's relay takes the new routes on its own loop (open sessions keep theirs), and the health
+     * checks restart over the new pools on shard 0's loop. Waits until every shard has them.
+     */
+    void reload(Map<Integer, Route> newRoutes, Collection<BackendPool> newPools) {
+        Map<Integer, Route> copy = Map.copyOf(newRoutes);
+        for (Part p : parts) {
+            if (p.relay == null) continue;
+            try {
+                p.loop.submit(() -> p.relay.routes(copy)).get(5, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                log.warn("shard {}: reload: {}", p.index, e.toString());
+            }
+        }
+        HealthChecker old = checker;
+        if (old != null) old.close();
+        HealthChecker next = new HealthChecker(parts.get(0).loop, newPools);
+        next.start();
+        checker = next;
+    }
+
     void stopAccepting() {
         for (Part p : parts) if (p.relay != null) p.loop.execute(p.relay::stopAccepting);
     }
@@ -292,7 +311,7 @@ final class Shards {
 
     /** Stops publishing and probing, flushes and closes the rings, shuts the loops down. */
     void close() {
-        if (probe != null) probe.close();
+        if (checker != null) checker.close();
         for (Part p : parts) {
             if (p.publisher != null) p.publisher.stop();
             if (p.shard != null) {

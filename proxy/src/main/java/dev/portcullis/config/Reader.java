@@ -23,6 +23,10 @@ final class Reader {
         this.prefix = prefix;
     }
 
+    Config config() {
+        return config;
+    }
+
     String key(String path) {
         return prefix + path;
     }

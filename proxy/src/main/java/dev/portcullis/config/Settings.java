@@ -37,9 +37,23 @@ public final class Settings {
 
     public record Listener(int port, String pool, int backlog, ProxyProtocol proxyProtocol) {}
 
-    public record Pool(String name, List<HostPort> backends, Balance balance, Duration connectTimeout) {
+    /** pools.X.health-check: TCP connect checks every interval; down after fall failures, up after rise successes. */
+    public record HealthCheck(boolean enabled, Duration interval, Duration timeout, int rise, int fall) {}
+
+    /**
+     * One backend pool. {@code drain}: backends (a subset of {@code backends}) that take no new connections while
+     * their open ones continue. {@code sourceAddresses}: local addresses the backend connects bind in turn.
+     */
+    public record Pool(String name, List<HostPort> backends, Balance balance, Duration connectTimeout,
+                       HealthCheck healthCheck, List<InetAddress> sourceAddresses, List<HostPort> drain) {
         public Pool {
             backends = List.copyOf(backends);
+            sourceAddresses = List.copyOf(sourceAddresses);
+            drain = List.copyOf(drain);
+        }
+
+        public Pool(String name, List<HostPort> backends, Balance balance, Duration connectTimeout) {
+            this(name, backends, balance, connectTimeout, new HealthCheck(true, Duration.ofSeconds(2), Duration.ofSeconds(1), 2, 3), List.of(), List.of());
         }
     }
 
@@ -83,7 +97,9 @@ public final class Settings {
 
     static final String NS = "portcullis";
     private static final Set<String> LISTENER_KEYS = Set.of("port", "pool", "backlog", "proxy-protocol");
-    private static final Set<String> POOL_KEYS = Set.of("backends", "balance", "connect-timeout");
+    private static final Set<String> POOL_KEYS = Set.of("backends", "balance", "connect-timeout", "health-check",
+            "source-addresses", "drain");
+    private static final Set<String> HEALTH_CHECK_KEYS = Set.of("enabled", "interval", "timeout", "rise", "fall");
 
     private final String interfaceName;
     private final List<InetAddress> vips;
@@ -153,7 +169,12 @@ public final class Settings {
             String path = NS + "." + e.getKey();
             List<String> parts = com.typesafe.config.ConfigUtil.splitPath(path);
             if (parts.size() >= 3 && parts.get(1).equals("pools")) {
-                if (parts.size() == 4 && POOL_KEYS.contains(parts.get(3))) continue;
+                if (parts.size() == 4 && POOL_KEYS.contains(parts.get(3)) && !parts.get(3).equals("health-check")) continue;
+                if (parts.size() == 5 && parts.get(3).equals("health-check")) {
+                    if (HEALTH_CHECK_KEYS.contains(parts.get(4))) continue;
+                    throw Reader.error(path, Reader.render(e.getValue()), "one of the health-check keys "
+                            + String.join(", ", new java.util.TreeSet<>(HEALTH_CHECK_KEYS)) + " (unknown key)", e.getValue().origin());
+                }
                 String expected = parts.size() == 3
                         ? "an object { backends = [...], balance = ..., connect-timeout = ... }"
                         : "one of the pool keys " + String.join(", ", new java.util.TreeSet<>(POOL_KEYS)) + " (unknown key)";
@@ -324,7 +345,32 @@ public final class Settings {
             if (backends.isEmpty()) throw pr.error("backends", "at least one \"host:port\" backend");
             Balance balance = pr.enumOf("balance", Balance.class);
             Duration ct = pr.duration("connect-timeout", Duration.ofMillis(1), Duration.ofMinutes(10));
-            out.put(name, new Pool(name, backends, balance, ct));
+            HealthCheck hc = new HealthCheck(pr.bool("health-check.enabled"),
+                    pr.duration("health-check.interval", Duration.ofMillis(10), Duration.ofHours(1)),
+                    pr.duration("health-check.timeout", Duration.ofMillis(1), Duration.ofMinutes(10)),
+                    pr.intIn("health-check.rise", 1, 1000, "a count of checks from 1 to 1000"),
+                    pr.intIn("health-check.fall", 1, 1000, "a count of checks from 1 to 1000"));
+            List<InetAddress> sources = new ArrayList<>();
+            List<? extends ConfigValue> sl = listOf(pr, pr.config(), "source-addresses", "a list of IP address literals such as [\"10.0.0.5\"]");
+            for (int i = 0; i < sl.size(); i++) {
+                ConfigValue sv = sl.get(i);
+                InetAddress a = sv.valueType() == ConfigValueType.STRING ? Addresses.ipLiteral((String) sv.unwrapped()) : null;
+                if (a == null) throw Reader.error(NS + "." + key + ".source-addresses[" + i + "]", Reader.render(sv),
+                        "an IPv4 or IPv6 address literal of this host, such as \"10.0.0.5\"", sv.origin());
+                if (sources.contains(a)) throw Reader.error(NS + "." + key + ".source-addresses[" + i + "]", Reader.render(sv),
+                        "each source address once (duplicate)", sv.origin());
+                sources.add(a);
+            }
+            List<HostPort> drain = new ArrayList<>();
+            List<? extends ConfigValue> dl = listOf(pr, pr.config(), "drain", "a list of \"host:port\" backends of this pool");
+            for (int i = 0; i < dl.size(); i++) {
+                ConfigValue dv = dl.get(i);
+                HostPort hp = dv.valueType() == ConfigValueType.STRING ? Addresses.hostPort((String) dv.unwrapped()) : null;
+                if (hp == null || !backends.contains(hp)) throw Reader.error(NS + "." + key + ".drain[" + i + "]", Reader.render(dv),
+                        "one of this pool's backends as written in backends (" + backends + ")", dv.origin());
+                drain.add(hp);
+            }
+            out.put(name, new Pool(name, backends, balance, ct, hc, sources, drain));
         }
         if (out.isEmpty()) throw r.error("pools", "at least one pool, such as pools { web { backends = [\"10.0.0.5:8080\"] } }");
         return out;
@@ -374,6 +420,39 @@ public final class Settings {
     public Guard guard() { return guard; }
     public boolean installNftRule() { return installNftRule; }
     public Duration shutdownGracePeriod() { return shutdownGracePeriod; }
+
+    /**
+     * For a reload: the first key that differs between the running settings and {@code next} and cannot change
+     * while running (the interface, the VIPs, the listener ports and backlogs, cookies, TCP, shards, ring, admin,
+     * the nft rule, the guard), or null when only what a reload applies differs: the pools (backends, balance,
+     * connect-timeout, health-check, source-addresses, drain), each listener's pool and proxy-protocol, and the
+     * shutdown grace period. A secret generated at random is not a change (no secret is configured either time).
+     */
+    public String notLiveChange(Settings next) {
+        if (!interfaceName.equals(next.interfaceName)) return NS + ".interface";
+        if (!vips.equals(next.vips)) return NS + ".vips";
+        if (vipMode != next.vipMode) return NS + ".vip-mode";
+        if (gatewayMac != next.gatewayMac) return NS + ".gateway-mac";
+        if (listeners.size() != next.listeners.size()) return NS + ".listeners";
+        for (int i = 0; i < listeners.size(); i++) {
+            Listener a = listeners.get(i), b = next.listeners.get(i);
+            if (a.port() != b.port()) return NS + ".listeners[" + i + "].port";
+            if (a.backlog() != b.backlog()) return NS + ".listeners[" + i + "].backlog";
+        }
+        Cookies c = cookies, d = next.cookies;
+        if (c.mode() != d.mode()) return NS + ".cookies.mode";
+        if (c.synQueueSize() != d.synQueueSize()) return NS + ".cookies.syn-queue-size";
+        if (c.synackRetries() != d.synackRetries()) return NS + ".cookies.synack-retries";
+        if (c.secretGenerated() != d.secretGenerated()
+                || (!c.secretGenerated() && !java.util.Arrays.equals(c.secret, d.secret))) return NS + ".cookies.secret";
+        if (!tcp.equals(next.tcp)) return NS + ".tcp";
+        if (shards != next.shards) return NS + ".shards";
+        if (!ring.equals(next.ring)) return NS + ".ring";
+        if (!admin.equals(next.admin)) return NS + ".admin";
+        if (installNftRule != next.installNftRule) return NS + ".install-nft-rule";
+        if (!guard.equals(next.guard)) return NS + ".guard"; // each shard's SynGuard is built at start
+        return null;
+    }
 
     @Override
     public String toString() {

@@ -120,7 +120,25 @@ public class Relay implements ConnectionEvents {
 
     // ---- lifecycle ----
 
-    /** From now on accepted connections are reset (the listener is closing). */
+    /**
+     * Reload: new connections use these routes (and their pools) from now on; open sessions keep the route, pool
+     * and backend channel they started with. On the shard's loop.
+     */
+    public void routes(Map<Integer, Route> routesByPort) {
+        routes.clear();
+        routes.putAll(routesByPort);
+    }
+
+    /** The route new connections to {@code port} take (tests, diagnostics). On the shard's loop. */
+    public Route route(int port) {
+        return routes.get(port);
+    }
+
+    /**
+     * From now on accepted connections are reset and counted in {@code refusedShuttingDown} (the listener is
+     * closing). The engine still completes handshakes: it is the relay that refuses them, with a RST right after
+     * the handshake, so a client sees "connection reset" at once rather than a timeout.
+     */
     public void stopAccepting() {
         accepting = false;
     }

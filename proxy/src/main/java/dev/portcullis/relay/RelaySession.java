@@ -114,7 +114,10 @@ final class RelaySession {
         Bootstrap b = relay.bootstrap;
         b.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, route.pool().connectTimeout().toMillis()));
         b.handler(new BackendHandler());
-        ChannelFuture f = b.connect(address);
+        java.net.InetAddress source = route.pool().nextSource(address.getAddress());
+        // port 0 with IP_BIND_ADDRESS_NO_PORT (set on the bootstrap): the kernel picks the port at connect, per
+        // (source, backend) pair, instead of reserving one at bind for any destination
+        ChannelFuture f = source == null ? b.connect(address) : b.connect(address, new InetSocketAddress(source, 0));
         f.addListener((ChannelFutureListener) this::connected);
     }
 

@@ -16,11 +16,9 @@ public final class CloseReason {
     public static final int ZERO_WINDOW_TIMEOUT = 5;
     /** An orphaned connection (closed by the application) did not finish its close in time (FIN_WAIT_2). */
     public static final int CLOSE_TIMEOUT = 6;
-    /** The engine ran out of buffer memory for a connection that needed it. */
-    public static final int MEMORY = 7;
-    public static final int COUNT = 8;
+    public static final int COUNT = 7;
     private static final String[] NAMES = {"NORMAL", "RESET_BY_PEER", "ABORTED", "RETRANSMIT_TIMEOUT",
-            "IDLE_TIMEOUT", "ZERO_WINDOW_TIMEOUT", "CLOSE_TIMEOUT", "MEMORY"};
+            "IDLE_TIMEOUT", "ZERO_WINDOW_TIMEOUT", "CLOSE_TIMEOUT"};
 
     private CloseReason() {}
 

@@ -6,6 +6,8 @@ package dev.portcullis.tcp;
  * is: it fires early, finds nothing due, and re-arms, which is cheaper than rescheduling on every segment.
  */
 final class ConnTimers {
+    static final long MEMORY_RETRY_NS = 10_000_000L;
+
     private final EngineCore core;
     private final EngineConfig cfg;
 
@@ -18,6 +20,7 @@ final class ConnTimers {
         long d = Math.min(c.rtoDeadline, c.persistDeadline);
         d = Math.min(d, c.delackDeadline);
         d = Math.min(d, c.idleDeadline);
+        d = Math.min(d, c.memoryRetryDeadline);
         return Math.min(d, c.finWait2Deadline);
     }
 
@@ -66,6 +69,17 @@ final class ConnTimers {
         if (c.persistDeadline <= nowNs) {
             core.sender.onPersist(c);
             if (c.tcpDone) return;
+        }
+        if (c.memoryRetryDeadline <= nowNs) {
+            // the pool was empty when the application wrote: no ACK of ours may ever come to say there is room
+            c.memoryRetryDeadline = Long.MAX_VALUE;
+            if (c.writeBlocked && core.pool.freeChunks() > 0) {
+                c.writeBlocked = false;
+                core.events.onWritable(c.id);
+                if (c.tcpDone) return;
+            } else if (c.writeBlocked) {
+                c.memoryRetryDeadline = nowNs + MEMORY_RETRY_NS;
+            }
         }
         if (c.delackDeadline <= nowNs) {
             c.delackDeadline = Long.MAX_VALUE;

@@ -74,12 +74,14 @@ final class Connection {
     boolean inRecovery, recoveryIsSack;
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
+    long rxtHeadPos = -1, rxtHeadMark; // the resent segment at SND.UNA, and SND.MAX's position when it was resent
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
 
     // timers: absolute deadlines, Long.MAX_VALUE when off; one wheel entry holds the earliest
     long rtoDeadline = Long.MAX_VALUE, persistDeadline = Long.MAX_VALUE, delackDeadline = Long.MAX_VALUE;
     long idleDeadline = Long.MAX_VALUE, finWait2Deadline = Long.MAX_VALUE;
+    long memoryRetryDeadline = Long.MAX_VALUE; // write() found the pool empty: look again for onWritable
     int persistBackoff;
     long zeroWindowSinceNs;
     boolean zeroWindow;
@@ -118,10 +120,12 @@ final class Connection {
         retransmits = 0;
         dupAcks = 0;
         inRecovery = recoveryIsSack = false;
+        rxtHeadPos = -1;
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;
         rtoDeadline = persistDeadline = delackDeadline = idleDeadline = finWait2Deadline = Long.MAX_VALUE;
+        memoryRetryDeadline = Long.MAX_VALUE;
         persistBackoff = 0;
         zeroWindow = false;
         timerId = -1;

@@ -161,8 +161,17 @@ final class EngineCore {
         updateMemoryGauge();
     }
 
+    /** The connection leaves its accept queue (accepted, closed or dead); its stale id may stay in the ring. */
+    void dequeue(Connection c) {
+        if (!c.queued) return;
+        c.queued = false;
+        listeners[c.listener].live--;
+        ctr.acceptQueueDepth--;
+    }
+
     /** Forgets the connection: its chunks go back to the pool and the application hears onClosed. */
     void free(Connection c, int reason) {
+        dequeue(c);
         if (c.inTable) {
             connTable.remove(c.rHi, c.rLo, c.ports, c.vip);
             c.inTable = false;

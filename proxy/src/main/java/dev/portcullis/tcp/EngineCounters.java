@@ -17,6 +17,9 @@ public final class EngineCounters {
     // Connection totals
     public long connectionsOpened, connectionsClosed, resetsReceived, aborts, idleTimeouts, zeroWindowResets, retransmitTimeouts, closeTimeouts, timeWaitOverflows, timeWaitRecycled;
     // Data path
+    // retransmits splits into retransmitsFast (sent by fast retransmit / SACK or NewReno recovery on ACKs) and
+    // retransmitsTimeout (resent after a retransmission timeout); lostRetransmits: retransmissions found lost
+    public long retransmitsFast, retransmitsTimeout, lostRetransmits;
     public long retransmits, rtoExpirations, fastRetransmits, sackRecoveries, renoRecoveries, spuriousDupAcks, zeroWindowProbes, ecnCeReceived, ecnCwndReductions, delayedAcks, windowUpdates, oooSegments, pmtuUpdates, icmpIgnored;
     // RFC 5961 and resets
     public long challengeAcksSent, challengeAcksSuppressed, rstsSent, rstsRateLimited;
@@ -76,6 +79,9 @@ public final class EngineCounters {
         into.timeWaitOverflows = timeWaitOverflows;
         into.timeWaitRecycled = timeWaitRecycled;
         into.retransmits = retransmits;
+        into.retransmitsFast = retransmitsFast;
+        into.retransmitsTimeout = retransmitsTimeout;
+        into.lostRetransmits = lostRetransmits;
         into.rtoExpirations = rtoExpirations;
         into.fastRetransmits = fastRetransmits;
         into.sackRecoveries = sackRecoveries;
@@ -159,6 +165,9 @@ public final class EngineCounters {
         if (timeWaitOverflows != 0) b.append("timeWaitOverflows=").append(timeWaitOverflows).append('\n');
         if (timeWaitRecycled != 0) b.append("timeWaitRecycled=").append(timeWaitRecycled).append('\n');
         if (retransmits != 0) b.append("retransmits=").append(retransmits).append('\n');
+        if (retransmitsFast != 0) b.append("retransmitsFast=").append(retransmitsFast).append('\n');
+        if (retransmitsTimeout != 0) b.append("retransmitsTimeout=").append(retransmitsTimeout).append('\n');
+        if (lostRetransmits != 0) b.append("lostRetransmits=").append(lostRetransmits).append('\n');
         if (rtoExpirations != 0) b.append("rtoExpirations=").append(rtoExpirations).append('\n');
         if (fastRetransmits != 0) b.append("fastRetransmits=").append(fastRetransmits).append('\n');
         if (sackRecoveries != 0) b.append("sackRecoveries=").append(sackRecoveries).append('\n');

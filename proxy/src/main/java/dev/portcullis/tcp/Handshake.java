@@ -148,6 +148,7 @@ final class Handshake {
         synq.ecn[e] = wantEcn(f);
         synq.tsRecent[e] = f.tsVal;
         synq.tsVal[e] = core.tsNow();
+        synq.sentNs[e] = core.nowNs;
         core.ctr.synQueueDepth = synq.size();
         resendQueued(e, f);
         synq.timer[e] = core.wheel.schedule(core.nowNs + cfg.synackInitialRtoNs, EngineCore.OWNER_SYNQ | e);
@@ -189,6 +190,7 @@ final class Handshake {
             return;
         }
         synq.retries[e]++;
+        synq.sentNs[e] = -1;
         core.ctr.synAckRetransmits++;
         resendQueued(e, null);
         synq.timer[e] = core.wheel.schedule(core.nowNs + (cfg.synackInitialRtoNs << synq.retries[e]),
@@ -214,6 +216,7 @@ final class Handshake {
             if (f.seq == synq.irs[e]) {
                 if (synq.ts[e] && f.hasTimestamp) synq.tsRecent[e] = f.tsVal; // as Linux's tcp_check_req
                 resendQueued(e, f);       // the client lost our SYN-ACK
+                synq.sentNs[e] = -1;      // Karn: the handshake RTT is ambiguous now
                 core.ctr.synAckRetransmits++;
                 return;
             }
@@ -237,7 +240,11 @@ final class Handshake {
         if (!admit(f, li)) return;        // the entry stays; the SYN-ACK timer goes on (as Linux)
         Connection c = newConnection(f, vip, ports, li, synq.iss[e], synq.irs[e], synq.peerMss[e], synq.peerWs[e],
                 synq.sack[e], synq.ts[e], synq.v6[e]);
-        if (c != null) c.ecnOn = synq.ecn[e];
+        if (c != null) {
+            c.ecnOn = synq.ecn[e];
+            // RFC 6298 §2 / Karn: the SYN-ACK went once, so its round trip is a clean first sample (as Linux)
+            if (synq.sentNs[e] >= 0) Rtt.sample(c, Math.max(1, core.nowNs - synq.sentNs[e]), cfg);
+        }
         dropQueued(e);
         if (c == null) return;
         core.ctr.acksValidSynQueue++;
@@ -350,10 +357,11 @@ final class Handshake {
     /** Queue the new connection for accept, then let the receiver see the rest of the final ACK (data, FIN). */
     private void established(Connection c, ParsedFrame f) {
         Listener l = core.listeners[c.listener];
-        l.offer(c.id);
-        c.queued = true;
-        core.ctr.acceptQueueDepth++;
-        core.events.onAcceptable();
+        if (l.offer(c.id, core)) {   // room was checked by admit()
+            c.queued = true;
+            core.ctr.acceptQueueDepth++;
+            core.events.onAcceptable();
+        }
         core.receiver.onSegment(c, f);
         core.updateMemoryGauge();
     }

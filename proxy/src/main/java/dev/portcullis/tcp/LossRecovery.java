@@ -31,8 +31,11 @@ final class LossRecovery {
         int flags = ACK | (fin ? FIN : 0) | (len > 0 && pos + len == c.sndEndPos ? PSH : 0);
         sender.transmit(c, c.sndUna, flags, pos, len);
         core.ctr.retransmits++;
+        core.ctr.retransmitsFast++;
         c.retransmits++;
         if (c.highRxtPos < pos + len) c.highRxtPos = pos + len;
+        c.rxtHeadPos = pos;
+        c.rxtHeadMark = c.sndMaxPos();
         if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
     }
 
@@ -81,9 +84,39 @@ final class LossRecovery {
             if (len <= 0) return;
             sender.transmit(c, c.sndSeq(h), ACK, h, len);
             core.ctr.retransmits++;
+            core.ctr.retransmitsFast++;
             c.retransmits++;
             c.highRxtPos = h + len;
+            if (h == c.sndUnaPos) {
+                c.rxtHeadPos = h;
+                c.rxtHeadMark = c.sndMaxPos();
+            }
         }
+    }
+
+    /**
+     * A lost retransmission of the segment at SND.UNA (Linux's lost-retransmit detection; the idea of RFC 8985
+     * §6.2 for this one segment). RFC 6675 retransmits a hole once per recovery, so losing that retransmission
+     * would leave the rest to the retransmission timer: at 2 % loss one recovery in fifty, each costing an RTO
+     * and a restart from one segment. Data first sent after the retransmission is SACKed in more than
+     * (DupThresh - 1) * SMSS, the same evidence IsLost uses: the retransmission is deemed lost and resent. Called
+     * for each ACK during SACK recovery, after the scoreboard and SND.UNA have been updated.
+     */
+    void checkLostRetransmission(Connection c) {
+        if (!c.inRecovery || !c.recoveryIsSack || c.sndUna == c.sndMax) return;
+        if (c.rxtHeadPos != c.sndUnaPos) {
+            if (c.sndUnaPos >= c.highRxtPos) return;     // the head has not been resent in this recovery
+            // a partial ACK moved SND.UNA onto a hole resent earlier; when is unknown, so take now: later than
+            // the truth, which can only delay the verdict, never make it wrong
+            c.rxtHeadPos = c.sndUnaPos;
+            c.rxtHeadMark = c.sndMaxPos();
+            return;
+        }
+        long mark = c.rxtHeadMark;
+        RangeSet r = c.sacked;
+        if (r.coveredBetween(mark, r.highest(mark)) <= 2L * c.mss) return;
+        core.ctr.lostRetransmits++;
+        retransmitHead(c);   // records the new mark: each resend needs its own evidence
     }
 
     /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
@@ -97,7 +130,7 @@ final class LossRecovery {
         if (!c.inRecovery) {
             boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
             // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
-            if (lost && Seq.gt(c.sndUna, c.recoverSeq)) enterRecovery(c);
+            if (lost && Seq.ge(c.sndUna, c.recoverSeq)) enterRecovery(c);
         } else if (!c.recoveryIsSack) {
             c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
         }
@@ -109,6 +142,7 @@ final class LossRecovery {
         c.rttTiming = false;
         Cubic.onCongestion(c);
         core.ctr.fastRetransmits++;
+        c.rxtHeadPos = -1;
         if (c.sackOn) {
             c.recoveryIsSack = true;
             c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2

@@ -185,6 +185,7 @@ final class Sender {
                 transmit(c, c.sndNxt, flags, nxt, (int) len);
                 if (retransmission) {
                     core.ctr.retransmits++;
+                    core.ctr.retransmitsTimeout++;   // SND.NXT only goes back on a timeout
                     c.retransmits++;
                 } else if (!c.rttTiming && !c.tsOn) {
                     c.rttTiming = true;        // RFC 6298 §3: time one segment per RTT, never a retransmission
@@ -197,6 +198,7 @@ final class Sender {
                 transmit(c, c.sndNxt, ACK | FIN, nxt, 0);
                 if (retransmission || c.finSent) {
                     core.ctr.retransmits++;
+                    core.ctr.retransmitsTimeout++;
                     c.retransmits++;
                 }
                 advance(c, 1, true);
@@ -231,14 +233,16 @@ final class Sender {
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
+            if (!c.tcpDone) recovery.checkLostRetransmission(c);
         } else if (newSack && ack == c.sndUna && (f.payloadLength > 0 || (f.flags & FIN) != 0) && !c.inRecovery
-                && recovery.lostBoundary(c) > c.sndUnaPos && Seq.gt(c.sndUna, c.recoverSeq)) {
+                && recovery.lostBoundary(c) > c.sndUnaPos && Seq.ge(c.sndUna, c.recoverSeq)) {
             // RFC 6675 §5 IsLost(HighACK + 1) from SACK information that came on a data segment (the peer is
             // sending too, so its ACKs are never pure duplicates): start recovery as Linux does
             recovery.enterRecovery(c);
         } else if (ack == c.sndUna && f.payloadLength == 0 && (f.flags & (FIN | dev.portcullis.wire.TcpFlags.SYN)) == 0
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
             recovery.onDupAck(c);
+            recovery.checkLostRetransmission(c);
         }
         if (!c.tcpDone) updateWindow(c, f, wnd);
     }

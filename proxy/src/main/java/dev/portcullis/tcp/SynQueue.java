@@ -9,7 +9,7 @@ import dev.portcullis.wire.ParsedFrame;
  */
 final class SynQueue {
     private final FlowTable table;
-    final long[] rHi, rLo, lHi, lLo, peerMac, timer;
+    final long[] rHi, rLo, lHi, lLo, peerMac, timer, sentNs;
     final int[] ports, vip, vlan, irs, iss, peerMss, peerWs, tsRecent, tsVal, retries, listener, window;
     final boolean[] v6, sack, ts, ecn;
     private final int[] free;
@@ -18,7 +18,7 @@ final class SynQueue {
     SynQueue(int n, long seed) {
         table = new FlowTable(n, seed ^ 0x27d4eb2f165667c5L);
         rHi = new long[n]; rLo = new long[n]; lHi = new long[n]; lLo = new long[n];
-        peerMac = new long[n]; timer = new long[n];
+        peerMac = new long[n]; timer = new long[n]; sentNs = new long[n];
         ports = new int[n]; vip = new int[n]; vlan = new int[n]; irs = new int[n]; iss = new int[n];
         peerMss = new int[n]; peerWs = new int[n]; tsRecent = new int[n]; tsVal = new int[n];
         retries = new int[n]; listener = new int[n]; window = new int[n];

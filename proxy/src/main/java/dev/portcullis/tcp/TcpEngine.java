@@ -103,10 +103,9 @@ public final class TcpEngine {
         for (Listener l : core.listeners) {
             long id;
             while ((id = l.poll()) >= 0) {
-                core.ctr.acceptQueueDepth--;
                 Connection c = core.byId(id);
                 if (c != null && c.queued) {
-                    c.queued = false;
+                    core.dequeue(c);
                     return id;
                 }
             }
@@ -140,6 +139,13 @@ public final class TcpEngine {
         int w = n > 0 ? c.snd.write(c.sndEndPos, src, off, n) : 0;
         c.sndEndPos += w;
         if (w < len) c.writeBlocked = true;
+        if (w < n) {
+            // the global pool ran dry before this connection's own buffer did: ACKs of our own data may not
+            // free anything (none may be in flight), so look again shortly
+            core.ctr.dropsMemory++;
+            c.memoryRetryDeadline = core.nowNs + ConnTimers.MEMORY_RETRY_NS;
+            core.timers.arm(c);
+        }
         if (w > 0) {
             core.updateMemoryGauge();
             core.sender.output(c);
@@ -164,7 +170,7 @@ public final class TcpEngine {
     public void close(long id) {
         Connection c = core.byId(id);
         if (c == null) return;
-        c.queued = false;
+        core.dequeue(c);
         if (c.tcpDone) {
             core.free(c, CloseReason.NORMAL);
             return;

@@ -102,7 +102,8 @@ class PortcullisContainerIT {
             assertThat(capLine(status, "CapEff")).isEqualTo(NET_RAW_AND_NET_ADMIN);
             assertThat(capLine(status, "CapBnd")).isEqualTo(NET_RAW_AND_NET_ADMIN);
             assertThat(status).containsPattern("(?m)^NoNewPrivs:\\s+1$");
-            assertThat(c.execInContainer("cat", "/proc/1/cmdline").getStdout()).startsWith("/opt/java/bin/java");
+            String cmdline = c.execInContainer("cat", "/proc/1/cmdline").getStdout();
+            assertThat(cmdline).startsWith("/opt/java/bin/java").contains("-XX:+ExitOnOutOfMemoryError");
 
             // NET_ADMIN at work: the netdev ingress rule hiding the VIP's port from the host kernel.
             String rule = "ip daddr " + link.vip + " tcp dport 80";
@@ -147,6 +148,28 @@ class PortcullisContainerIT {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - s0), exit);
             assertThat(exit).isIn(0L, 143L);
             if (nft) assertThat(hostRuleset()).doesNotContain(rule);
+        } finally {
+            link.removeLeftoverRules(); // only does something when the test failed before the SIGTERM step
+        }
+    }
+
+    /** NET_ADMIN is there only for the nftables rule: without it Portcullis says so in one line and exits 1. */
+    @Test
+    void withoutNetAdminItRefusesInOneLine() throws Exception {
+        Run r = runToExit(config(freePort()), Capability.NET_RAW);
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.output()).contains("missing CAP_NET_ADMIN").contains("install-nft-rule");
+    }
+
+    /** With install-nft-rule = false (the operator installs the rule), NET_RAW alone is enough. */
+    @Test
+    void netRawAloneIsEnoughWithoutTheNftRule() throws Exception {
+        int admin = freePort();
+        try (GenericContainer<?> c = portcullis(config(admin, "install-nft-rule = false"), admin, Capability.NET_RAW)) {
+            c.start();
+            String status = c.execInContainer("cat", "/proc/1/status").getStdout();
+            assertThat(capLine(status, "CapEff")).isEqualTo("0000000000002000");
+            assertThat(get(admin, "/healthz").statusCode()).isEqualTo(200);
         }
     }
 
@@ -154,10 +177,21 @@ class PortcullisContainerIT {
     void badConfigPrintsOneErrorLineAndExitsWith2() throws Exception {
         Path conf = tmp.resolve("bad.conf");
         Files.writeString(conf, "portcullis {\n  no-such-key = 1\n}\n");
+        Run r = runToExit(conf.toString(), Capability.NET_RAW, Capability.NET_ADMIN);
+        System.out.println("[PortcullisContainerIT] bad config output: " + r.output().strip());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.output()).contains("no-such-key");
+    }
+
+    record Run(int exit, String output) {}
+
+    /** Runs the image once with CONFIG mounted and the given capabilities; returns its exit code and output. */
+    static Run runToExit(String config, Capability... caps) throws InterruptedException {
         DockerClient docker = DockerClientFactory.instance().client();
         String id = docker.createContainerCmd(PortcullisImage.name())
-                .withHostConfig(hardened(HostConfig.newHostConfig())
-                        .withBinds(new Bind(conf.toString(), new Volume("/etc/portcullis/portcullis.conf"), AccessMode.ro)))
+                .withEnv("PORTCULLIS_ADMIN_PORT=" + freePortUnchecked())
+                .withHostConfig(hardened(HostConfig.newHostConfig(), caps)
+                        .withBinds(new Bind(config, new Volume("/etc/portcullis/portcullis.conf"), AccessMode.ro)))
                 .exec().getId();
         try {
             docker.startContainerCmd(id).exec();
@@ -170,11 +204,17 @@ class PortcullisContainerIT {
                             out.append(new String(f.getPayload(), StandardCharsets.UTF_8));
                         }
                     }).awaitCompletion(30, TimeUnit.SECONDS);
-            System.out.println("[PortcullisContainerIT] bad config output: " + out.toString().strip());
-            assertThat(exit).isEqualTo(2);
-            assertThat(out.toString()).contains("no-such-key");
+            return new Run(exit, out.toString());
         } finally {
             docker.removeContainerCmd(id).withForce(true).exec();
+        }
+    }
+
+    static int freePortUnchecked() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -209,21 +249,20 @@ class PortcullisContainerIT {
     }
 
     /**
-     * A short SYN flood from the client namespace (hping3, 20,000 SYNs, about 4,000/s here): every SYN Portcullis
-     * counts is answered with a cookie, a legitimate client still gets through, and when the counted rate is above
-     * the alert's threshold the flood alert goes pending. The share of sent SYNs that Portcullis counted is printed:
-     * on this machine it was about 10% while tcpdump on the same interface saw all of them (an io-layer loss that
-     * the ring's own drop counter does not show; reported to the io owner).
+     * A SYN flood from the client namespace (hping3: 100,000 SYNs at about 4,000/s, some 25 s): every SYN
+     * Portcullis counts is answered with a cookie, sent SYNs are either counted or shown as ring drops, a legitimate
+     * client still gets through, and the flood alert goes pending. The rule looks at rate(...[1m]), so a burst must
+     * carry more than 60,000 SYNs to lift the one-minute rate above its 1000/s threshold.
      */
     private static void floodRaisesTheAlert(int admin, LocalPrometheus prom) throws Exception {
         if (!onPath("hping3")) {
             System.out.println("[PortcullisContainerIT] hping3 not on PATH: the flood is not exercised");
             return;
         }
-        int sent = 20_000;
+        int sent = 100_000;
         Map<String, Double> before = PrometheusText.sums(get(admin, "/metrics").body());
         long t0 = System.nanoTime();
-        TestLink.Result flood = link.inClient(60, "hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c",
+        TestLink.Result flood = link.inClient(120, "hping3", "-q", "-S", "-p", "80", "-i", "u100", "-c",
                 Integer.toString(sent), link.vip);
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(flood.output()).contains(sent + " packets transmitted");
@@ -236,19 +275,22 @@ class PortcullisContainerIT {
                 + " sent %.0f cookies, ring drops %.0f%n", sent, seconds, syns, 100 * syns / sent, cookies, ringDrops);
         assertThat(syns).isPositive();
         assertThat(cookies).isEqualTo(syns); // cookies.mode = always: every SYN gets one, nothing else does
+        // What the engine did not count the ring must have dropped (PACKET_STATISTICS): nothing vanishes unseen.
+        assertThat(syns + ringDrops).isGreaterThanOrEqualTo(sent * 0.98);
 
         TestLink.Result legit = link.inClient(20, "bash", "-c", "exec 3<>/dev/tcp/" + link.vip + "/80 && "
                 + "printf 'GET / HTTP/1.0\\r\\nHost: vip\\r\\n\\r\\n' >&3 && cat <&3");
         assertThat(legit.output()).contains("hello from the backend");
 
-        double counted = syns / seconds;
+        double oneMinuteRate = syns / 60; // what rate(...[1m]) shows once the window holds the whole burst
         String alert = "ALERTS{alertname=\"PortcullisSynFloodUnderWay\"}";
-        if (counted > 1500) {
+        if (oneMinuteRate > 1100) {
             assertThat(prom.awaitData(alert, Duration.ofSeconds(45))).as("the flood alert is pending or firing").isTrue();
-            System.out.println("[PortcullisContainerIT] flood alert raised");
+            System.out.println("[PortcullisContainerIT] flood alert raised: "
+                    + prom.query(alert).replaceAll(".*\"alertstate\":\"(\\w+)\".*", "$1"));
         } else {
-            System.out.printf("[PortcullisContainerIT] flood alert not checked: Portcullis counted %.0f SYNs/s, "
-                    + "below the rule's 1000/s over 1m with margin%n", counted);
+            System.out.printf("[PortcullisContainerIT] flood alert not checked: %.0f SYNs counted make a one-minute "
+                    + "rate of %.0f/s, not clearly above the rule's 1000/s%n", syns, oneMinuteRate);
         }
     }
 
@@ -259,6 +301,10 @@ class PortcullisContainerIT {
     // ------------------------------------------------------------------------------------------------ helpers ---
 
     private String config(int adminPort) throws IOException {
+        return config(adminPort, "");
+    }
+
+    private String config(int adminPort, String extra) throws IOException {
         // admin.port comes from PORTCULLIS_ADMIN_PORT, as the image's HEALTHCHECK reads it (deploy/README.md).
         String text = """
                 portcullis {
@@ -268,31 +314,39 @@ class PortcullisContainerIT {
                   pools { web { backends = ["127.0.0.1:%d"] } }
                   cookies.secret = "hex:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
                   shards = 1
-                  ring { block-size = 256K, block-count = 8 }
+                %s
                 }
-                """.formatted(link.hostIf, link.vip, backend.getAddress().getPort());
+                """.formatted(link.hostIf, link.vip, backend.getAddress().getPort(), extra);
         Path conf = tmp.resolve("portcullis-" + adminPort + ".conf");
         Files.writeString(conf, text);
         return conf.toString();
     }
 
-    @SuppressWarnings("resource") // closed by the caller's try-with-resources
     private GenericContainer<?> portcullis(String configFile, int adminPort) {
+        return portcullis(configFile, adminPort, Capability.NET_RAW, Capability.NET_ADMIN);
+    }
+
+    @SuppressWarnings("resource") // closed by the caller's try-with-resources
+    private GenericContainer<?> portcullis(String configFile, int adminPort, Capability... caps) {
         return new GenericContainer<>(DockerImageName.parse(PortcullisImage.name()))
                 .withNetworkMode("host")
                 .withEnv("PORTCULLIS_ADMIN_PORT", Integer.toString(adminPort))
                 .withFileSystemBind(configFile, "/etc/portcullis/portcullis.conf",
                         org.testcontainers.containers.BindMode.READ_ONLY)
-                .withCreateContainerCmdModifier(cmd -> hardened(cmd.getHostConfig()))
+                .withCreateContainerCmdModifier(cmd -> hardened(cmd.getHostConfig(), caps))
                 .withLogConsumer(f -> System.out.print("[portcullis] " + f.getUtf8String()))
                 .waitingFor(new ReadyWait(adminPort));
     }
 
     /** The operator's flags: --cap-drop ALL --cap-add NET_RAW --cap-add NET_ADMIN, no-new-privileges, --read-only. */
     static HostConfig hardened(HostConfig h) {
+        return hardened(h, Capability.NET_RAW, Capability.NET_ADMIN);
+    }
+
+    static HostConfig hardened(HostConfig h, Capability... caps) {
         return h.withNetworkMode("host")
                 .withCapDrop(Capability.ALL)
-                .withCapAdd(Capability.NET_RAW, Capability.NET_ADMIN)
+                .withCapAdd(caps)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
                 .withTmpFs(java.util.Map.of("/tmp", "rw,size=64m"));

@@ -87,7 +87,26 @@ final class TestLink implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
+        removeLeftoverRules();
         run(false, "ip", "netns", "del", namespace); // takes the client end, and so the pair, with it
         run(false, "ip", "link", "del", hostIf);
+    }
+
+    /**
+     * A container killed rather than stopped (a failed test: Testcontainers' close() sends SIGKILL) leaves its
+     * nftables netdev table behind. Remove any netdev table hooked on this pair's host end, and say so.
+     */
+    void removeLeftoverRules() throws IOException, InterruptedException {
+        Result tables = exec(10, List.of("nft", "list", "tables", "netdev"));
+        if (tables.exit() != 0) return; // no nft: nothing can have been installed through it here
+        for (String line : tables.output().split("\n")) {
+            String[] w = line.strip().split("\\s+");
+            if (w.length != 3 || !w[0].equals("table")) continue;
+            Result t = exec(10, List.of("nft", "list", "table", "netdev", w[2]));
+            if (t.output().contains("\"" + hostIf + "\"")) {
+                exec(10, List.of("nft", "delete", "table", "netdev", w[2]));
+                System.out.println("[TestLink] removed leftover nftables table netdev " + w[2] + " on " + hostIf);
+            }
+        }
     }
 }

@@ -167,7 +167,7 @@ class RelayTest {
     }
 
     @Test
-    void a_backend_that_comes_back_is_marked_up_by_the_probe() throws Exception {
+    void a_backend_that_comes_back_is_marked_up_by_a_health_check() throws Exception {
         int port = closedPort();
         BackendPool p = pool(Balance.ROUND_ROBIN, new InetSocketAddress("127.0.0.1", port));
         relay(p, ProxyMode.NONE);
@@ -175,15 +175,15 @@ class RelayTest {
         until(() -> c.aborted, "the RST");
         Backend b = p.backends().get(0);
         assertThat(b.isMarkedDown()).isTrue();
-        HealthProbe probe = new HealthProbe(loop, List.of(p));
-        on(() -> { probe.probeDown(); return null; });
-        Thread.sleep(200);
+        HealthChecker checker = new HealthChecker(loop, List.of(p));
+        on(() -> { checker.checkPool(p); return null; });
+        until(() -> b.checksFailed() == 1, "the check");
         assertThat(b.isMarkedDown()).as("still nothing listening").isTrue();
         try (TestBackend _ = new TestBackend(java.net.InetAddress.getByName("127.0.0.1"), port, "back", 0)) {
-            on(() -> { probe.probeDown(); return null; });
-            until(() -> !b.isMarkedDown(), "the probe to mark it up");
+            on(() -> { checker.checkPool(p); return null; });
+            until(() -> !b.isMarkedDown(), "the check to clear the mark");
         }
-        probe.close();
+        checker.close();
     }
 
     @Test

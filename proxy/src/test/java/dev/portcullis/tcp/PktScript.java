@@ -541,6 +541,9 @@ final class PktScript {
                 if (r < 0) fail("connection not closed; events " + events.log);
                 if (!CloseReason.name(r).equals(w[2])) fail("closed " + CloseReason.name(r) + ", expected " + w[2]);
             }
+            case "writable" -> {
+                if (!events.log.remove("writable " + c.id)) fail("no onWritable; events " + events.log);
+            }
             case "state" -> {
                 ConnectionInfo i = engine.info(c.id, null);
                 String s = i == null ? "gone" : TcpState.name(i.state);
