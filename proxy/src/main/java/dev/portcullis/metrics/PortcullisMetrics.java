@@ -145,7 +145,12 @@ public final class PortcullisMetrics implements AutoCloseable {
                                 IntSupplier activeConnections, BooleanSupplier up) {
         Tags t = Tags.of("pool", pool, "backend", backend);
         stateObjects.addAll(List.of(connectFailures, resets, activeConnections, up));
-        backends.add(new AdminStats.BackendInfo(pool, backend, up, activeConnections, connectFailures));
+        // a reload registers known backends again: Micrometer keeps the first meters, and so does the page
+        synchronized (backends) {
+            if (backends.stream().noneMatch(b -> b.pool().equals(pool) && b.backend().equals(backend))) {
+                backends.add(new AdminStats.BackendInfo(pool, backend, up, activeConnections, connectFailures));
+            }
+        }
         FunctionCounter.builder("portcullis.backend.connect.failures", connectFailures, LongSupplier::getAsLong)
                 .description("failed connects to the backend").tags(t).register(registry);
         FunctionCounter.builder("portcullis.backend.resets", resets, LongSupplier::getAsLong)

@@ -46,6 +46,13 @@ class GuardSettingsTest {
         assertThat(s.guard().allow()).hasSize(1);
     }
 
+    @Test
+    void a_reload_cannot_change_the_guard() {
+        Settings running = parse(MINIMAL);
+        assertThat(running.notLiveChange(parse(MINIMAL))).isNull();
+        assertThat(running.notLiveChange(parse(MINIMAL + "portcullis.guard.deny = [\"198.51.100.0/24\"]"))).isEqualTo("portcullis.guard");
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiterString = ";;", ignoreLeadingAndTrailingWhitespace = true, textBlock = """
             portcullis.guard.deny = ["10.1.2.3/8"] ;; portcullis.guard.deny[0] ;; no host bits

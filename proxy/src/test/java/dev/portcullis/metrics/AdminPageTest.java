@@ -56,6 +56,7 @@ class AdminPageTest {
         metrics.registerShard(p);
         metrics.registerBackend("web", "10.0.0.5:8080", () -> 3, () -> 0, () -> 6, () -> true);
         metrics.registerBackend("web", "[2001:db8::5]:8080", () -> 9, () -> 0, () -> 0, () -> false);
+        metrics.registerBackend("web", "10.0.0.5:8080", () -> 3, () -> 0, () -> 6, () -> true); // a reload: no second row
         // the "flood": every 10 ms, 2,000 random sources, 300 SYNs of one heavy source, 100 denied ones
         SplittableRandom r = new SplittableRandom(7);
         shardThread.scheduleAtFixedRate(() -> {
@@ -118,6 +119,7 @@ class AdminPageTest {
         assertThat(json).contains("\"key\":\"203.0.113.0/24\"");
         assertThat(json).contains("{\"pool\":\"web\",\"backend\":\"10.0.0.5:8080\",\"up\":true,\"active\":6,\"connect_failures\":3}");
         assertThat(json).contains("\"backend\":\"[2001:db8::5]:8080\",\"up\":false");
+        assertThat(json.split("\"backend\":\"10.0.0.5:8080\"", -1)).hasSize(2);
         assertThat(Long.parseLong(field(json, "guard_denied"))).isPositive();
         assertThat(Long.parseLong(field(json, "guard_memory_bytes"))).isEqualTo(guard.memoryBytes());
     }
