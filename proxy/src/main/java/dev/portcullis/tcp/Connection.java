@@ -75,6 +75,7 @@ final class Connection {
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
     long rxtHeadPos = -1, rxtHeadMark; // the resent segment at SND.UNA, and SND.MAX's position when it was resent
+    boolean probeArmed, probeOut;     // rtoDeadline is a tail loss probe's (RFC 8985 §7); a probe awaits its ACK
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
 
@@ -121,6 +122,7 @@ final class Connection {
         dupAcks = 0;
         inRecovery = recoveryIsSack = false;
         rxtHeadPos = -1;
+        probeArmed = probeOut = false;
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;

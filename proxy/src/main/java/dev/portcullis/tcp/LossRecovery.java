@@ -138,6 +138,10 @@ final class LossRecovery {
 
     void enterRecovery(Connection c) {
         c.inRecovery = true;
+        if (c.probeArmed) {
+            c.probeArmed = false;                 // no probes in recovery (RFC 8985 §7.2): the RTO runs instead
+            c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
+        }
         c.recoverSeq = c.sndMax;
         c.rttTiming = false;
         Cubic.onCongestion(c);

@@ -124,7 +124,7 @@ final class Sender {
         if (st != TcpState.ESTABLISHED && st != TcpState.CLOSE_WAIT && st != TcpState.FIN_WAIT_1
                 && st != TcpState.CLOSING && st != TcpState.LAST_ACK) return;
         if (c.inRecovery && c.recoveryIsSack) recovery.sackRecovery(c);
-        sendNew(c);
+        sendNew(c, 0);
         // RFC 9293 §3.8.6.1: a closed window with data waiting and nothing in flight needs the persist timer
         if (c.sndWnd == 0 && (c.unsentBytes() > 0 || c.sndUna != c.sndMax)) {
             if (!c.zeroWindow) {
@@ -145,7 +145,8 @@ final class Sender {
         return Math.min(t, cfg.maxRtoNs);
     }
 
-    private void sendNew(Connection c) {
+    /** Sends new data (and after a timeout, resends) within the windows; {@code extra}: cwnd room for a probe. */
+    private void sendNew(Connection c, long extra) {
         for (int guard = 0; guard < 4096; guard++) {
             if (c.finSent && Seq.gt(c.sndNxt, c.finSeq())) return; // everything, FIN included, is out
             long nxt = c.sndPos(c.sndNxt);
@@ -167,7 +168,7 @@ final class Sender {
                 // RFC 3042 limited transmit: the first two duplicate ACKs each let one new segment out, so that a
                 // small window still produces the three duplicates fast retransmit needs
                 long allowance = !c.inRecovery && c.dupAcks > 0 && c.dupAcks < 3 ? (long) c.dupAcks * c.mss : 0;
-                long cwndRoom = c.cwnd + allowance - inFlight;
+                long cwndRoom = c.cwnd + allowance + extra - inFlight;
                 long len = Math.min(Math.min(room, unsent), Math.min(wndRoom, cwndRoom));
                 if (len <= 0) return;
                 // RFC 9293 §3.8.6.2.1 sender SWS avoidance (no Nagle: a proxy forwards what it has at once)
@@ -213,7 +214,8 @@ final class Sender {
         c.sndNxt += n;
         if (fin) c.finSent = true;
         if (Seq.gt(c.sndNxt, c.sndMax)) c.sndMax = c.sndNxt;
-        if (c.rtoDeadline == Long.MAX_VALUE) c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg); // RFC 6298 §5.1
+        // RFC 6298 §5.1; a probe timeout restarts with each new segment (RFC 8985 §7.2)
+        if (c.rtoDeadline == Long.MAX_VALUE || c.probeArmed || probeAllowed(c)) armRto(c);
     }
 
     // ---------------------------------------------------------------- acknowledgments
@@ -301,8 +303,9 @@ final class Sender {
         } else {
             Cubic.onAck(c, dataAcked, now);
         }
-        // RFC 6298 §5.2 / §5.3
-        c.rtoDeadline = c.sndUna == c.sndMax ? Long.MAX_VALUE : now + Rtt.backedOff(c, cfg);
+        // RFC 6298 §5.2 / §5.3; an ACK that moves SND.UNA ends a probe's episode (RFC 8985 §7.4, simplified)
+        c.probeOut = false;
+        armRto(c);
         if (finAcked) core.receiver.onFinAcked(c);
         if (c.tcpDone) return;
         if (dataAcked > 0 && c.writeBlocked) {
@@ -328,10 +331,74 @@ final class Sender {
 
     // ---------------------------------------------------------------- timers
 
+    /** RFC 8985 §7.2: no PTO below this, whatever SRTT says (our RTT samples have the 1 ms TS clock's grain). */
+    static final long PTO_MIN_NS = 10_000_000L;
+    /** RFC 8985 §7.2 WCDelAckT: a lone segment's ACK may wait for the peer's delayed-ACK timer. */
+    static final long PTO_DELACK_NS = 200_000_000L;
+
+    /**
+     * Arms the retransmission timer (RFC 6298 §5), or in front of it the tail loss probe's timeout (RFC 8985
+     * §7.2): PTO = 2 SRTT, plus WCDelAckT when one segment is in flight, when it comes before the RTO. Without
+     * the probe a flight whose every ACK is lost (one GRO aggregate answered by one stretch ACK, or the last
+     * segments sent) has nothing left to draw an ACK and waits out the RTO's 200 ms floor. Only outside
+     * recovery, with SACK, before any timeout of this flight, and one probe per episode.
+     */
+    void armRto(Connection c) {
+        c.probeArmed = false;
+        if (c.sndUna == c.sndMax) {
+            c.rtoDeadline = Long.MAX_VALUE;
+            return;
+        }
+        long rto = Rtt.backedOff(c, cfg);
+        if (probeAllowed(c)) {
+            long pto = Math.max(2 * c.srttNs, PTO_MIN_NS);
+            if (c.flightBytes() <= c.mss) pto += PTO_DELACK_NS;
+            if (pto < rto) {
+                c.probeArmed = true;
+                c.rtoDeadline = core.nowNs + pto;
+                return;
+            }
+        }
+        c.rtoDeadline = core.nowNs + rto;
+    }
+
+    private static boolean probeAllowed(Connection c) {
+        return c.sackOn && c.rttValid && !c.inRecovery && c.backoff == 0 && !c.probeOut;
+    }
+
+    /**
+     * RFC 8985 §7.3: the probe timeout expired. Send one segment of new data if the peer's window allows,
+     * regardless of cwnd, else resend the last segment sent; either draws an ACK (with SACK) that acknowledges
+     * the flight or starts recovery. Then the retransmission timer runs.
+     */
+    private boolean sendProbe(Connection c) {
+        c.probeArmed = false;
+        long maxPos = c.sndMaxPos();
+        if (maxPos <= c.sndUnaPos || c.sndNxt != c.sndMax) return false; // only a FIN is out: the RTO handles it
+        c.probeOut = true;
+        core.ctr.tailLossProbes++;
+        int before = c.sndMax;
+        if (c.unsentBytes() > 0 && c.sndUnaPos + c.sndWnd > c.sndPos(c.sndNxt)) sendNew(c, c.mss);
+        if (c.sndMax == before) {
+            long pos = Math.max(c.sndUnaPos, maxPos - payloadRoom(c));
+            int len = (int) (maxPos - pos);
+            transmit(c, c.sndSeq(pos), ACK | PSH, pos, len);
+            core.ctr.retransmits++;
+            core.ctr.retransmitsFast++;
+            c.retransmits++;
+        }
+        c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
+        core.timers.arm(c);
+        return true;
+    }
+
     /** RFC 6298 §5.4-5.7: the retransmission timer expired. */
     void onRto(Connection c) {
         c.rtoDeadline = Long.MAX_VALUE;
         if (c.sndUna == c.sndMax) return;
+        if (c.probeArmed && sendProbe(c)) return;
+        c.probeArmed = false;
+        c.probeOut = false;
         if (c.backoff >= cfg.maxRetransmits) {
             core.ctr.retransmitTimeouts++;
             sendReset(c);
