@@ -88,15 +88,29 @@ public final class Main {
             err.println(missing);
             return 1;
         }
+        // The hook is in place before anything is started: a SIGTERM that arrives while the rings open and the
+        // nftables rule goes in waits for the start to finish, then stops what it started (no rule left behind).
+        java.util.concurrent.CompletableFuture<Portcullis> running = new java.util.concurrent.CompletableFuture<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                running.get(60, java.util.concurrent.TimeUnit.SECONDS).stop();
+            } catch (Exception notStarted) {
+                // the start failed (and cleaned up after itself) or never finished: nothing of ours is running
+            }
+        }, "portcullis-shutdown"));
         try {
             Portcullis p = Portcullis.start(settings);
-            Runtime.getRuntime().addShutdownHook(new Thread(p::stop, "portcullis-shutdown"));
+            running.complete(p);
             Path file = config;
             onHangup(() -> p.reload(file));
             return -1;
         } catch (Portcullis.StartFailure e) {
+            running.completeExceptionally(e);
             err.println("portcullis: " + e.getMessage());
             return 1;
+        } catch (RuntimeException | Error e) {
+            running.completeExceptionally(e);
+            throw e;
         }
     }
 }
