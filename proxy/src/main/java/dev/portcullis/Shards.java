@@ -211,6 +211,9 @@ final class Shards {
         s.acceptQueueOverflows = e.synsDroppedAcceptQueueFull + e.acksDroppedAcceptQueueFull + e.acksResetAcceptQueueFull;
         s.established = e.connEstablished;
         s.retransmissions = e.retransmits;
+        s.retransmissionsTimeout = e.retransmitsTimeout;
+        s.rtoExpirations = e.rtoExpirations;
+        s.tailLossProbes = e.tailLossProbes;
         s.challengeAcks = e.challengeAcksSent;
         s.rstsSent = e.rstsSent;
         long[] d = s.drops;

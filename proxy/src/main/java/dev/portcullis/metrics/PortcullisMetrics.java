@@ -109,6 +109,9 @@ public final class PortcullisMetrics implements AutoCloseable {
         counter(p, t, "portcullis.accept.queue.overflows", "connections dropped because the accept queue was full", s -> s.acceptQueueOverflows);
         gauge(p, t, "portcullis.connections.established", "connections in the engine's table", s -> s.established);
         counter(p, t, "portcullis.retransmissions", "segments retransmitted", s -> s.retransmissions);
+        counter(p, t, "portcullis.retransmissions.timeout", "segments retransmitted after a retransmission timeout", s -> s.retransmissionsTimeout);
+        counter(p, t, "portcullis.rto.expirations", "retransmission timeouts (RFC 6298)", s -> s.rtoExpirations);
+        counter(p, t, "portcullis.tail.loss.probes", "tail loss probes sent (RFC 8985)", s -> s.tailLossProbes);
         counter(p, t, "portcullis.challenge.acks", "challenge ACKs sent (RFC 5961)", s -> s.challengeAcks);
         counter(p, t, "portcullis.rsts.sent", "RSTs sent", s -> s.rstsSent);
         String[] dropReasons = p.dropReasons();

@@ -13,6 +13,7 @@ public final class ShardSnapshot {
     public final long[] acksInvalid;
     public long synQueueDepth, acceptQueueDepth, synQueueOverflows, acceptQueueOverflows;
     public long established, retransmissions, challengeAcks, rstsSent;
+    public long retransmissionsTimeout, rtoExpirations, tailLossProbes;
     public final long[] drops;
     public long ringFrames, ringFramesCut, ringDrops;
     public long relayAccepted, relaySessions, relayBytesToBackend, relayBytesToClient;

@@ -25,6 +25,9 @@ final class MetricCatalog {
             "portcullis_accept_queue_overflows_total",
             "portcullis_connections_established",
             "portcullis_retransmissions_total",
+            "portcullis_retransmissions_timeout_total",
+            "portcullis_rto_expirations_total",
+            "portcullis_tail_loss_probes_total",
             "portcullis_challenge_acks_total",
             "portcullis_rsts_sent_total",
             "portcullis_drops_total",                   // {reason}: frames read and dropped
