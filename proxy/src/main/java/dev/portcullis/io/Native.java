@@ -166,6 +166,23 @@ public final class Native {
         return errno(capture());
     }
 
+    /**
+     * The result of a non-blocking I/O call: itself when it succeeded; -1 when it failed for a passing reason
+     * (EAGAIN, EINTR, and ENOBUFS when {@code bufferFull} counts as passing: the caller counts it and may retry or
+     * drop); otherwise an IOException naming the call.
+     */
+    private static long transientOrThrow(long r, MemorySegment capture, String call, boolean bufferFull)
+            throws IOException {
+        if (r >= 0) {
+            return r;
+        }
+        int e = errno(capture);
+        if (e == EAGAIN || e == EINTR || (bufferFull && e == ENOBUFS)) {
+            return -1;
+        }
+        throw error(call, e);
+    }
+
     static IOException error(String call, int errno) {
         return new NativeIOException(call + " failed: " + strerror(errno) + " (errno " + errno + ")", errno);
     }
@@ -352,14 +369,7 @@ public final class Native {
         } catch (Throwable t) {
             throw unavailable(t);
         }
-        if (r < 0) {
-            int e = errno(c);
-            if (e == EAGAIN || e == ENOBUFS || e == EINTR) {
-                return -1;
-            }
-            throw error("sendto", e);
-        }
-        return r;
+        return transientOrThrow(r, c, "sendto", true);
     }
 
     /**
@@ -375,14 +385,7 @@ public final class Native {
         } catch (Throwable t) {
             throw unavailable(t);
         }
-        if (r < 0) {
-            int e = errno(c);
-            if (e == EAGAIN || e == ENOBUFS || e == EINTR) {
-                return -1;
-            }
-            throw error("sendmmsg", e);
-        }
-        return r;
+        return (int) transientOrThrow(r, c, "sendmmsg", true);
     }
 
     /**
@@ -398,14 +401,7 @@ public final class Native {
         } catch (Throwable t) {
             throw unavailable(t);
         }
-        if (r < 0) {
-            int e = errno(c);
-            if (e == EAGAIN || e == EINTR) {
-                return -1;
-            }
-            throw error("recv", e);
-        }
-        return r;
+        return transientOrThrow(r, c, "recv", false);
     }
 
     /** Pins the calling thread to one CPU with sched_setaffinity(2) (the loadtest's flood sender, like trafgen's). */
