@@ -18,7 +18,6 @@ import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The packet socket against a real Linux client kernel: a client namespace and a proxy namespace joined by a veth
@@ -36,11 +35,7 @@ class PacketSocketNetnsTest {
 
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("PacketSocketNetnsTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(PacketSocketNetnsTest.class);
     }
 
     @BeforeEach

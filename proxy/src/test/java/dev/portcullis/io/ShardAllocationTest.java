@@ -26,7 +26,6 @@ import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_HI;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_LO;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP_INT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * STYLE.md 6: the receive path allocates nothing. Frames are fed to the shard's frame handler on its loop thread
@@ -36,11 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ShardAllocationTest {
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("ShardAllocationTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(ShardAllocationTest.class);
     }
 
     /** No connection is ever accepted here: SYNs only. */

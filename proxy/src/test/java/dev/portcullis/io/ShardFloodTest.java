@@ -17,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP_INT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A bounded SYN flood (hping3 --flood --rand-source for one second, inside the test's namespaces) against one
@@ -27,11 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ShardFloodTest {
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("ShardFloodTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(ShardFloodTest.class);
     }
 
     @Test

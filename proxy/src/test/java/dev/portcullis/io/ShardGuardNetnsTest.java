@@ -28,7 +28,6 @@ import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_HI;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_LO;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP_INT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The guard's hook in the shard: pure SYNs pass it before the engine, everything else goes straight on. A
@@ -41,9 +40,7 @@ class ShardGuardNetnsTest {
 
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) System.out.println("ShardGuardNetnsTest skipped: " + why);
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(ShardGuardNetnsTest.class);
     }
 
     @Test

@@ -35,7 +35,6 @@ import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_HI;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP6_LO;
 import static dev.portcullis.io.PacketSocketNetnsTest.VIP_INT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The shard on a Netty epoll event loop, with the real engine and a tiny HTTP server on its relay-side API,
@@ -136,11 +135,7 @@ class ShardNetnsTest {
 
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("ShardNetnsTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(ShardNetnsTest.class);
     }
 
     @BeforeEach

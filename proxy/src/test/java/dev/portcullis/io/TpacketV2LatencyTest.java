@@ -17,7 +17,6 @@ import static dev.portcullis.io.PacketSocketNetnsTest.VIP;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A measurement, to answer "would TPACKET_V2 be better?": the same lone-SYN wake-up latency as
@@ -35,11 +34,7 @@ class TpacketV2LatencyTest {
 
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("TpacketV2LatencyTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(TpacketV2LatencyTest.class);
     }
 
     @BeforeEach

@@ -69,6 +69,15 @@ public final class NetNs implements AutoCloseable {
         return null;
     }
 
+    /** Skips the calling test class, printing why, unless namespaces and raw sockets are usable here. */
+    public static void assumeUsable(Class<?> testClass) {
+        String why = skipReason();
+        if (why != null) {
+            System.out.println(testClass.getSimpleName() + " skipped: " + why);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(why == null, why);
+    }
+
     public NetNs() throws IOException {
         cleanupLeftovers();
     }

@@ -4,17 +4,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The fixture cleans up after itself and after a killed earlier run. Root only. */
 class NetNsTest {
     @BeforeAll
     static void rootOnly() {
-        String why = NetNs.skipReason();
-        if (why != null) {
-            System.out.println("NetNsTest skipped: " + why);
-        }
-        assumeTrue(why == null, why);
+        NetNs.assumeUsable(NetNsTest.class);
     }
 
     /** A pid that is not running (a killed earlier test JVM). */
