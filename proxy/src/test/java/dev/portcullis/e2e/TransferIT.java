@@ -31,8 +31,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class TransferIT {
     static final long MB = 1 << 20;
-    // 100 MB each way in every case but one: the lossy download with offloads off moves 25 MB (it runs at about
-    // 2 MB/s, as the offloads-on one does, which moves the full 100 MB).
+    // 100 MB each way in every case (the lossy downloads run at about 5-6 MB/s: the engine's loss recovery waits for
+    // ACKs that the ring hands over up to 1 ms late; see LossyDownloadTest).
     static Rig rig;
     static ExecutorService clientThreads;
     static final Map<Long, String> STREAM_SHA = new ConcurrentHashMap<>();
@@ -75,7 +75,7 @@ class TransferIT {
     }
 
     @ParameterizedTest(name = "offloads {0}, loss {1} %, {2} MB")
-    @CsvSource({"true, 0, 100", "true, 2, 100", "false, 0, 100", "false, 2, 25"})
+    @CsvSource({"true, 0, 100", "true, 2, 100", "false, 0, 100", "false, 2, 100"})
     void download_is_byte_exact(boolean offloads, int lossPercent, int megabytes) throws Exception {
         rig.offloads(offloads);
         rig.loss(lossPercent);
