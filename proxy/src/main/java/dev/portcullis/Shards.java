@@ -66,7 +66,7 @@ final class Shards {
         for (int v = 1; v < ParseVerdict.COUNT; v++) r.add(ParseVerdict.name(v));
         r.addAll(List.of("bad_checksum", "bad_ip_header_checksum", "not_for_us", "tx_full", "not_acceptable", "paws",
                 "bad_ack", "no_ack", "out_of_order_full", "memory", "after_close", "no_connection", "rst_rate_limited",
-                "ring_malformed", "tx_dropped", "tx_error", "engine_error"));
+                "ring_malformed", "tx_dropped", "tx_error", "engine_error", "overload_shed"));
         DROP_REASONS = r.toArray(String[]::new);
     }
 
@@ -224,7 +224,8 @@ final class Shards {
         d[k++] = e.dropsOooFull; d[k++] = e.dropsMemory; d[k++] = e.dropsAfterClose; d[k++] = e.dropsNoConnection;
         d[k++] = e.rstsRateLimited;
         // a walker that misreads the ring shows here (an alignment check once dropped half of every block)
-        d[k++] = p.shard.socket().rxMalformed(); d[k++] = sc.txDropped; d[k++] = sc.txErrors; d[k] = sc.engineErrors;
+        d[k++] = p.shard.socket().rxMalformed(); d[k++] = sc.txDropped; d[k++] = sc.txErrors; d[k++] = sc.engineErrors;
+        d[k] = sc.synsShed;
         s.ringFrames = sc.rxFrames;
         s.ringFramesCut = sc.rxTruncated;
         s.ringDrops = sc.kernelDrops;

@@ -35,8 +35,8 @@ public final class SynGuard {
         this.prefixes = config.prefixRate() > 0 ? new RateSketch(config.sketchWidth(), config.sketchDepth(),
                 GuardConfig.windowNs(config.prefixRate(), config.prefixBurst()), Hashing.fmix64(seed + 7)) : null;
         int k = config.heavyHitters();
-        this.topSources = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 11)) : null;
-        this.topPrefixes = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 13)) : null;
+        this.topSources = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 11), HeavyHitters.DEFAULT_SAMPLE_SHIFT) : null;
+        this.topPrefixes = k > 0 ? new HeavyHitters(k, Hashing.fmix64(seed + 13), HeavyHitters.DEFAULT_SAMPLE_SHIFT) : null;
     }
 
     public GuardConfig config() {

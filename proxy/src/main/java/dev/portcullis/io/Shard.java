@@ -67,6 +67,9 @@ public final class Shard implements AutoCloseable {
     private final long mac;
     /** Checks pure SYNs before the engine makes a cookie (allow/deny, rate limits, heavy hitters); may be null. */
     private final SynGuard guard;
+    /** Sheds strangers' SYNs while the ring's queue is long (overload); see {@link SynShedder}. */
+    private final SynShedder shedder = new SynShedder(SynShedder.DEFAULT_TARGET_NS, SynShedder.DEFAULT_SLOTS,
+            new java.security.SecureRandom().nextLong());
     private TcpEngine engine;
     private IoRegistration registration;
     private final RxHandler rx = new RxHandler();
@@ -76,6 +79,8 @@ public final class Shard implements AutoCloseable {
     private ScheduledFuture<?> timer;
     private long armedDeadlineNs = NO_TIMER;
     private long nowNs, wallSeconds;
+    /** CLOCK_REALTIME minus System.nanoTime (ms-exact), to age the ring's frames by their kernel timestamps. */
+    private long realtimeOffsetNs;
     private volatile boolean closed;
 
     private Shard(IoEventLoop loop, PacketSocket socket, Options options, SynGuard guard) {
@@ -166,6 +171,9 @@ public final class Shard implements AutoCloseable {
         } catch (IOException e) {
             counters.setupErrors++;
         }
+        counters.synsShed = shedder.shed;
+        counters.synsShedProvenKept = shedder.provenKept;
+        counters.sourcesProven = shedder.proven;
         into.copyFrom(counters);
         into.copySocket(socket);
     }
@@ -187,7 +195,9 @@ public final class Shard implements AutoCloseable {
     void onReadable() {
         counters.wakeups++;
         nowNs = System.nanoTime();
-        wallSeconds = System.currentTimeMillis() / 1000;
+        long wallMs = System.currentTimeMillis();
+        wallSeconds = wallMs / 1000;
+        realtimeOffsetNs = wallMs * 1_000_000L - nowNs;
         socket.readBlocks(rx, options.maxBlocksPerWake());
         counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
@@ -245,20 +255,33 @@ public final class Shard implements AutoCloseable {
      * SYN got through could not complete its handshake. The guard counts what it drops.
      */
     private boolean admitted() {
-        if (guard == null || frame.kind != ParsedFrame.KIND_TCP
+        if (frame.kind != ParsedFrame.KIND_TCP
                 || (frame.flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST | TcpFlags.FIN)) != TcpFlags.SYN) {
             return true;
         }
-        return guard.onSyn(frame.srcHi, frame.srcLo, nowNs) <= SynGuard.ALLOW_LISTED;
+        if (guard != null) {
+            int verdict = guard.onSyn(frame.srcHi, frame.srcLo, nowNs);
+            if (verdict != SynGuard.PASS) return verdict == SynGuard.ALLOW_LISTED; // allow-listed: never shed
+        }
+        long queuedAt = socket.lastFrameRealtimeNs(); // 0: not from the ring (tests)
+        return queuedAt == 0
+                || !shedder.shed(frame.srcHi, frame.srcLo, System.nanoTime() + realtimeOffsetNs - queuedAt, nowNs);
     }
 
     private void toEngine() {
         counters.framesToEngine++;
+        // a bare ACK may be a final ACK: when it completes a handshake its source is proven (SynShedder)
+        boolean maybeFinal = frame.kind == ParsedFrame.KIND_TCP
+                && (frame.flags & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) == TcpFlags.ACK;
+        long done = maybeFinal ? engine.handshakesCompleted() : 0;
         try {
             engine.onFrame(frame, nowNs, wallSeconds);
         } catch (RuntimeException e) {
             // bad input never throws; an engine bug must not stop the shard either: count it
             counters.engineErrors++;
+        }
+        if (maybeFinal && engine.handshakesCompleted() != done) {
+            shedder.proven(frame.srcHi, frame.srcLo, nowNs);
         }
     }
 

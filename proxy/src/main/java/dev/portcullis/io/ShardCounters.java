@@ -19,6 +19,8 @@ public final class ShardCounters {
     public long socketErrors, lastSocketErrno;
     /** Socket calls that failed outside the packet path (multicast join, statistics, SO_ERROR). */
     public long setupErrors;
+    /** Overload ({@link SynShedder}): SYNs shed, proven sources' SYNs answered while shedding, sources proven. */
+    public long synsShed, synsShedProvenKept, sourcesProven;
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
@@ -34,6 +36,7 @@ public final class ShardCounters {
         txClaimFailed = o.txClaimFailed; flushes = o.flushes; timerRuns = o.timerRuns; wakeups = o.wakeups;
         engineErrors = o.engineErrors; rxBusyNs = o.rxBusyNs;
         socketErrors = o.socketErrors; lastSocketErrno = o.lastSocketErrno; setupErrors = o.setupErrors;
+        synsShed = o.synsShed; synsShedProvenKept = o.synsShedProvenKept; sourcesProven = o.sourcesProven;
     }
 
     void copySocket(PacketSocket s) {

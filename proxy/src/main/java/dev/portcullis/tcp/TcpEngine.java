@@ -79,6 +79,14 @@ public final class TcpEngine {
         return core.wheel.nextDeadlineNs();
     }
 
+    /**
+     * Handshakes completed so far (a valid cookie or SYN-queue entry): when a final ACK makes this grow, its source
+     * has shown that it receives what we send (the shard's overload control trusts it then).
+     */
+    public long handshakesCompleted() {
+        return core.ctr.acksValidCookie + core.ctr.acksValidSynQueue;
+    }
+
     public long nextDeadlineNs() {
         return core.wheel.nextDeadlineNs();
     }
