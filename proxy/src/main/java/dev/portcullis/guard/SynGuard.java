@@ -8,7 +8,7 @@ import java.security.SecureRandom;
  * final ACK is never limited, so a client whose SYN got through always completes its handshake.
  *
  * <p>Fixed memory whatever the number of sources (a spoofed flood has millions): the limits live in count-min
- * sketches ({@link RateSketch}), the heavy hitters in Space-Saving summaries; {@link #memoryBytes()} says how
+ * sketches ({@link RateSketch}), the heavy hitters in Space-Saving summaries fed 1 SYN in 16 ({@link HeavyHitters}); {@link #memoryBytes()} says how
  * much. Nothing is allocated per SYN; time is passed in. One instance per shard, on the shard's thread only.
  */
 public final class SynGuard {
