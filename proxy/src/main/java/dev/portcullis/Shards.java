@@ -117,6 +117,7 @@ final class Shards {
                 settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE);
         byte[] secret = settings.cookies().secret();
         GuardConfig guardConfig = GuardSettings.guardConfig(settings);
+        warmUp(filter, guardConfig);
         int i = 0;
         for (EventExecutor e : group) {
             Part p = new Part(i++, (IoEventLoop) e);
@@ -158,6 +159,19 @@ final class Shards {
                         + " blocks, sketch {} x {}, {} heavy-hitter counters", guardConfig.sourceRate(), guardConfig.sourceBurst(),
                 guardConfig.prefixRate(), guardConfig.prefixBurst(), guardConfig.allow().size(), guardConfig.deny().size(),
                 guardConfig.sketchDepth(), guardConfig.sketchWidth(), guardConfig.heavyHitters());
+    }
+
+    /** Compiles the SYN path before traffic comes ({@link SynPathWarmUp}); a failure only costs the warm-up. */
+    private void warmUp(PacketSocket.Filter filter, GuardConfig guardConfig) {
+        if (filter.vip4().length == 0 || settings.listeners().isEmpty()) return; // IPv6 only: not warmed
+        long t0 = System.nanoTime();
+        try {
+            long cookies = SynPathWarmUp.run(filter.vip4()[0], settings.listeners().get(0).port(),
+                    settings.cookies().mode() == Settings.CookieMode.ALWAYS, guardConfig, SynPathWarmUp.DEFAULT_FRAMES);
+            log.info("SYN path warmed up: {} synthetic SYN-ACKs in {} ms", cookies, (System.nanoTime() - t0) / 1_000_000);
+        } catch (RuntimeException e) {
+            log.warn("SYN path warm-up failed (the JIT compiles it at the first flood instead): {}", e.toString());
+        }
     }
 
     private static String rootMessage(Throwable t) {
