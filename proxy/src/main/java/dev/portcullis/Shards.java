@@ -114,7 +114,8 @@ final class Shards {
                 (int) Math.max(1, settings.ring().retireTimeout().toMillis()), TX_BATCH_FRAMES, TX_BUFFER_BYTES, fanout);
         PacketSocket.Filter filter = filter(settings);
         Shard.Options options = new Shard.Options(filter.vip4(), filter.vip6(),
-                settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE);
+                settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE,
+                settings.ring().shedSynsAfter().toNanos(), settings.ring().provenSourcesFor().toNanos());
         byte[] secret = settings.cookies().secret();
         GuardConfig guardConfig = GuardSettings.guardConfig(settings);
         warmUp(filter, guardConfig);

@@ -79,7 +79,9 @@ public final class Settings {
                       int maxConnections, Duration idleTimeout, Duration zeroWindowTimeout, int rstRate,
                       int challengeAckLimit, int challengeAckGlobalLimit) {}
 
-    public record Ring(int blockSize, int blockCount, Duration retireTimeout) {}
+    /** The RX ring, and the overload rule over its queue ({@code shedSynsAfter} zero: never shed). */
+    public record Ring(int blockSize, int blockCount, Duration retireTimeout, Duration shedSynsAfter,
+                       Duration provenSourcesFor) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -262,7 +264,9 @@ public final class Settings {
         if (Long.bitCount(blockSize) != 1) throw r.error("ring.block-size", "a power of two of at least 128K, such as 1M");
         int blockCount = r.intIn("ring.block-count", 2, 65536, "a block count from 2 to 65536");
         Duration retire = r.duration("ring.retire-timeout", Duration.ofMillis(1), Duration.ofSeconds(1));
-        ring = new Ring((int) blockSize, blockCount, retire);
+        Duration shedAfter = r.duration("ring.shed-syns-after", Duration.ZERO, Duration.ofSeconds(10));
+        Duration provenFor = r.duration("ring.proven-sources-for", Duration.ZERO, Duration.ofDays(1));
+        ring = new Ring((int) blockSize, blockCount, retire, shedAfter, provenFor);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));

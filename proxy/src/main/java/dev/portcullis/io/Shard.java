@@ -45,9 +45,22 @@ public final class Shard implements AutoCloseable {
      *                         kernel answers)
      * @param maxBlocksPerWake ring blocks taken per wake-up at most (the rest waits for the next iteration, so
      *                         the backend channels on the loop are not starved)
+     * @param shedSynsAfterNs  overload: strangers' SYNs that waited longer than this in the ring are shed
+     *                         ({@link SynShedder}); 0 = never
+     * @param provenForNs      how long a completed handshake keeps its source from being shed; 0 = never
      */
-    public record Options(int[] vip4, long[] vip6, boolean answerNeighbours, int maxBlocksPerWake) {
+    public record Options(int[] vip4, long[] vip6, boolean answerNeighbours, int maxBlocksPerWake,
+                          long shedSynsAfterNs, long provenForNs) {
+        /** With the default overload rule (5 ms, 120 s). */
+        public Options(int[] vip4, long[] vip6, boolean answerNeighbours, int maxBlocksPerWake) {
+            this(vip4, vip6, answerNeighbours, maxBlocksPerWake, SynShedder.DEFAULT_TARGET_NS,
+                    SynShedder.DEFAULT_PROVEN_TTL_NS);
+        }
+
         public Options {
+            if (shedSynsAfterNs < 0 || provenForNs < 0) {
+                throw new IllegalArgumentException("shedSynsAfterNs and provenForNs must be >= 0");
+            }
             if (vip6.length % 2 != 0) {
                 throw new IllegalArgumentException("vip6 holds hi/lo pairs");
             }
@@ -68,8 +81,7 @@ public final class Shard implements AutoCloseable {
     /** Checks pure SYNs before the engine makes a cookie (allow/deny, rate limits, heavy hitters); may be null. */
     private final SynGuard guard;
     /** Sheds strangers' SYNs while the ring's queue is long (overload); see {@link SynShedder}. */
-    private final SynShedder shedder = new SynShedder(SynShedder.DEFAULT_TARGET_NS, SynShedder.DEFAULT_SLOTS,
-            new java.security.SecureRandom().nextLong());
+    private final SynShedder shedder;
     private TcpEngine engine;
     private IoRegistration registration;
     private final RxHandler rx = new RxHandler();
@@ -89,6 +101,8 @@ public final class Shard implements AutoCloseable {
         this.options = options;
         this.mac = socket.mac();
         this.guard = guard;
+        this.shedder = new SynShedder(options.shedSynsAfterNs(), options.provenForNs(), SynShedder.DEFAULT_SLOTS,
+                new java.security.SecureRandom().nextLong());
     }
 
     /**

@@ -15,14 +15,14 @@ class SynShedderTest {
 
     @Test
     void a_short_queue_sheds_nothing() {
-        SynShedder s = new SynShedder(5 * MS, 1024, 1);
+        SynShedder s = new SynShedder(5 * MS, SynShedder.DEFAULT_PROVEN_TTL_NS, 1024, 1);
         for (int i = 0; i < 1000; i++) assertThat(s.shed(0, V4 | i, 5 * MS, i)).isFalse();
         assertThat(s.shed).isZero();
     }
 
     @Test
     void a_long_queue_sheds_strangers_and_keeps_proven_sources() {
-        SynShedder s = new SynShedder(5 * MS, 1024, 1);
+        SynShedder s = new SynShedder(5 * MS, SynShedder.DEFAULT_PROVEN_TTL_NS, 1024, 1);
         long client = V4 | 0x0a4d0001L;
         assertThat(s.shed(0, client, 6 * MS, S)).as("a stranger while behind").isTrue();
         s.proven(0, client, S);
@@ -38,11 +38,20 @@ class SynShedderTest {
 
     @Test
     void proof_expires() {
-        SynShedder s = new SynShedder(5 * MS, 1024, 1);
+        SynShedder s = new SynShedder(5 * MS, SynShedder.DEFAULT_PROVEN_TTL_NS, 1024, 1);
         s.proven(0, V4 | 7, 10 * S);
-        assertThat(s.isProven(0, V4 | 7, 10 * S + SynShedder.PROVEN_TTL_NS - 1)).isTrue();
-        assertThat(s.isProven(0, V4 | 7, 10 * S + SynShedder.PROVEN_TTL_NS)).isFalse();
+        assertThat(s.isProven(0, V4 | 7, 10 * S + SynShedder.DEFAULT_PROVEN_TTL_NS - 1)).isTrue();
+        assertThat(s.isProven(0, V4 | 7, 10 * S + SynShedder.DEFAULT_PROVEN_TTL_NS)).isFalse();
         assertThat(s.isProven(0, 0, 0)).as("an empty slot proves nothing, the all-zero key included").isFalse();
+    }
+
+    @Test
+    void zero_switches_each_part_off() {
+        SynShedder never = new SynShedder(0, SynShedder.DEFAULT_PROVEN_TTL_NS, 1024, 1);
+        assertThat(never.shed(0, V4 | 1, 10 * S, S)).as("target 0: never shed").isFalse();
+        SynShedder noProof = new SynShedder(5 * MS, 0, 1024, 1);
+        noProof.proven(0, V4 | 1, S);
+        assertThat(noProof.shed(0, V4 | 1, 6 * MS, S)).as("proven-for 0: no one is proven").isTrue();
     }
 
     /**
@@ -54,7 +63,7 @@ class SynShedderTest {
     @ValueSource(longs = {1, 2, 3})
     void spoofing_proves_no_one_and_collisions_only_forget(long seed) {
         Random r = new Random(seed);
-        SynShedder s = new SynShedder(5 * MS, 4096, seed);
+        SynShedder s = new SynShedder(5 * MS, SynShedder.DEFAULT_PROVEN_TTL_NS, 4096, seed);
         long[] clients = new long[1000];
         for (int i = 0; i < clients.length; i++) {
             clients[i] = V4 | (0x0a00_0000L + r.nextInt(1 << 24));
