@@ -78,6 +78,11 @@ final class Connection {
     boolean probeArmed, probeOut;     // rtoDeadline is a tail loss probe's (RFC 8985 §7); a probe awaits its ACK
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
+    // the model of {@link Bbr}, when the engine runs it: rounds, delivery rates (bytes/s), the minimum RTT
+    long bbrRoundEndPos, bbrRoundStartNs = -1, bbrRoundDelivered, bbrRound, bbrFullBw, bbrMinRttNs = Long.MAX_VALUE;
+    final long[] bbrBw = new long[Bbr.BW_ROUNDS];
+    int bbrFullBwRounds;
+    boolean bbrFilledPipe;
 
     // timers: absolute deadlines, Long.MAX_VALUE when off; one wheel entry holds the earliest
     long rtoDeadline = Long.MAX_VALUE, persistDeadline = Long.MAX_VALUE, delackDeadline = Long.MAX_VALUE;
@@ -126,6 +131,7 @@ final class Connection {
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;
+        Bbr.init(this);
         rtoDeadline = persistDeadline = delackDeadline = idleDeadline = finWait2Deadline = Long.MAX_VALUE;
         memoryRetryDeadline = Long.MAX_VALUE;
         persistBackoff = 0;

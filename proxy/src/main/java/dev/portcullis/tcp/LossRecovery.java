@@ -131,7 +131,7 @@ final class LossRecovery {
             boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
             // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
             if (lost && Seq.ge(c.sndUna, c.recoverSeq)) enterRecovery(c);
-        } else if (!c.recoveryIsSack) {
+        } else if (!c.recoveryIsSack && !cfg.bbr) {
             c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
         }
     }
@@ -144,17 +144,17 @@ final class LossRecovery {
         }
         c.recoverSeq = c.sndMax;
         c.rttTiming = false;
-        Cubic.onCongestion(c);
+        if (!cfg.bbr) Cubic.onCongestion(c);       // the model's window does not answer a loss (Bbr)
         core.ctr.fastRetransmits++;
         c.rxtHeadPos = -1;
         if (c.sackOn) {
             c.recoveryIsSack = true;
-            c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2
+            if (!cfg.bbr) c.cwnd = c.ssthresh;   // RFC 6675 §5 step 4.2
             c.highRxtPos = c.sndUnaPos;
             core.ctr.sackRecoveries++;
         } else {
             c.recoveryIsSack = false;
-            c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
+            if (!cfg.bbr) c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
             core.ctr.renoRecoveries++;
         }
         retransmitHead(c);

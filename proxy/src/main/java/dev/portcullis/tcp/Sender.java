@@ -233,6 +233,7 @@ final class Sender {
             core.ctr.ecnCwndReductions++;
         }
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
+        long unaBefore = c.sndUnaPos;
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
             if (!c.tcpDone) recovery.checkLostRetransmission(c);
@@ -246,7 +247,10 @@ final class Sender {
             recovery.onDupAck(c);
             recovery.checkLostRetransmission(c);
         }
-        if (!c.tcpDone) updateWindow(c, f, wnd);
+        if (c.tcpDone) return;
+        if (cfg.bbr && (newSack || c.sndUnaPos != unaBefore))
+            Bbr.onAck(c, Math.min(c.sndUnaPos, c.sndEndPos) - Math.min(unaBefore, c.sndEndPos), core.nowNs);
+        updateWindow(c, f, wnd);
     }
 
     /** RFC 2018 / RFC 6675 §4 Update(): records the SACKed ranges; true when something new was reported. */
@@ -293,14 +297,14 @@ final class Sender {
             if (Seq.ge(ack, c.recoverSeq)) {
                 // RFC 6582 §3.2 step 6 / RFC 6675 §5: recovery ends at the recovery point
                 c.inRecovery = false;
-                c.cwnd = c.recoveryIsSack ? c.ssthresh
+                if (!cfg.bbr) c.cwnd = c.recoveryIsSack ? c.ssthresh
                         : Math.min(c.ssthresh, Math.max(c.flightBytes(), c.mss) + c.mss);
             } else if (!c.recoveryIsSack) {
                 // RFC 6582 §3.2 step 5: partial ACK: resend the next hole, deflate by what was acknowledged
                 recovery.retransmitHead(c);
-                c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
+                if (!cfg.bbr) c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
             }
-        } else {
+        } else if (!cfg.bbr) {
             Cubic.onAck(c, dataAcked, now);
         }
         // RFC 6298 §5.2 / §5.3; an ACK that moves SND.UNA ends a probe's episode (RFC 8985 §7.4, simplified)
