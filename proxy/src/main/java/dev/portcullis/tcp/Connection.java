@@ -71,6 +71,7 @@ final class Connection {
     double cubicWmax, cubicK, cubicWest, cubicOrigin;
     long cubicEpochNs;
     int dupAcks;
+    int reordering = 3;               // segments of reordering seen: DupThresh (LossRecovery.noteReordering)
     boolean inRecovery, recoveryIsSack;
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
@@ -125,6 +126,7 @@ final class Connection {
         backoff = 0;
         retransmits = 0;
         dupAcks = 0;
+        reordering = 3;
         inRecovery = recoveryIsSack = false;
         rxtHeadPos = -1;
         probeArmed = probeOut = false;

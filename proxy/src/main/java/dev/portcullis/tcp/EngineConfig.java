@@ -134,7 +134,7 @@ public final class EngineConfig {
         private long minRtoNs = 200_000_000L, maxRtoNs = 120_000_000_000L, initialRtoNs = 1_000_000_000L;
         private int maxRetransmits = 15;
         private int initialCwndSegments = 10;
-        private int oooMaxRanges = 64;
+        private int oooMaxRanges = 256;
         private boolean bbr;
         private boolean timestamps = true, sack = true, windowScaling = true, ecn = true;
         private long hashSeed = new java.security.SecureRandom().nextLong();

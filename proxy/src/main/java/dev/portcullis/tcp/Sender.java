@@ -256,6 +256,7 @@ final class Sender {
     /** RFC 2018 / RFC 6675 §4 Update(): records the SACKed ranges; true when something new was reported. */
     private boolean absorbSack(Connection c, ParsedFrame f) {
         boolean fresh = false;
+        long highest = c.sacked.highest(c.sndUnaPos);
         for (int i = 0; i < f.sackBlockCount; i++) {
             int l = f.sackLeft[i], r = f.sackRight[i];
             // only blocks inside [SND.UNA, SND.MAX]; a D-SACK (RFC 2883) below SND.UNA tells us nothing here
@@ -264,6 +265,7 @@ final class Sender {
             if (rs <= ls) continue;
             if (c.sacked.coveredBetween(ls, rs) < rs - ls) {
                 fresh = true;
+                recovery.noteReordering(c, c.sacked.nextUncovered(ls), highest);
                 c.sacked.add(ls, rs);
             }
         }
@@ -273,6 +275,7 @@ final class Sender {
     private void onNewAck(Connection c, ParsedFrame f, int ack) {
         int acked = ack - c.sndUna;
         long oldUnaPos = c.sndUnaPos;
+        if (!c.sacked.isEmpty()) recovery.noteReordering(c, oldUnaPos, c.sacked.highest(oldUnaPos));
         c.sndUnaPos += acked;
         c.sndUna = ack;
         long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
