@@ -50,6 +50,8 @@ final class Connection {
     boolean ackNow;                   // an immediate ACK is owed
     int lastAckSent;                  // RCV.NXT in our latest segment (RFC 7323 §4.3 Last.ACK.sent)
     int lastWinSent;                  // raw window in our latest segment
+    boolean dsackPending;             // report [dsackLeft, dsackRight) once, first of the SACK blocks (RFC 2883)
+    int dsackLeft, dsackRight;
 
     // options
     boolean tsOn, sackOn, ecnOn;
@@ -119,6 +121,7 @@ final class Connection {
         inTable = queued = appClosed = tcpDone = false;
         finQueued = finSent = writeBlocked = finReceived = finDelivered = false;
         ackNow = false;
+        dsackPending = false;
         bytesSinceAck = 0;
         sndWsOk = tsOn = sackOn = ecnOn = false;
         sndWs = rcvWs = 0;

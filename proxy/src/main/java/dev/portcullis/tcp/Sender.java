@@ -31,8 +31,9 @@ final class Sender {
 
     /** SACK blocks we would put in a segment now (RFC 2018 §3: three with timestamps, four without). */
     int sackBlocks(Connection c) {
-        if (!c.sackOn || c.ooo.isEmpty()) return 0;
-        return Math.min(c.ooo.count(), c.tsOn ? 3 : 4);
+        int n = c.ooo.count() + (c.dsackPending ? 1 : 0);
+        if (!c.sackOn || n == 0) return 0;
+        return Math.min(n, c.tsOn ? 3 : 4);
     }
 
     /** Payload that fits in one segment now, after the options. */
@@ -83,7 +84,12 @@ final class Sender {
         RangeSet r = c.ooo;
         int first = r.latestIndex();
         int n = 0;
-        if (first >= 0) {
+        if (c.dsackPending) {                 // RFC 2883 §4: a duplicate first, reported once
+            s.sackLeft[n] = c.dsackLeft;
+            s.sackRight[n++] = c.dsackRight;
+            c.dsackPending = false;
+        }
+        if (first >= 0 && n < blocks) {
             s.sackLeft[n] = c.rcvSeq(r.start(first));
             s.sackRight[n++] = c.rcvSeq(r.end(first));
         }
