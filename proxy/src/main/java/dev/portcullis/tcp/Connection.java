@@ -78,11 +78,13 @@ final class Connection {
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
     long rxtHeadPos = -1, rxtHeadMark; // the resent segment at SND.UNA, and SND.MAX's position when it was resent
+    long rtoMarkPos = -1;             // SND.MAX's position at the last timeout while data sent before it is unacked
     boolean probeArmed, probeOut;     // rtoDeadline is a tail loss probe's (RFC 8985 §7); a probe awaits its ACK
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
     // the model of {@link Bbr}, when the engine runs it: rounds, delivery rates (bytes/s), the minimum RTT
     long bbrRoundEndPos, bbrRoundStartNs = -1, bbrRoundDelivered, bbrRound, bbrFullBw, bbrMinRttNs = Long.MAX_VALUE;
+    long bbrPriorCwnd;                // cwnd before a timeout, restored by the first ACK after it
     final long[] bbrBw = new long[Bbr.BW_ROUNDS];
     int bbrFullBwRounds;
     boolean bbrFilledPipe;
@@ -132,6 +134,7 @@ final class Connection {
         reordering = 3;
         inRecovery = recoveryIsSack = false;
         rxtHeadPos = -1;
+        rtoMarkPos = -1;
         probeArmed = probeOut = false;
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;

@@ -111,6 +111,7 @@ final class LossRecovery {
      * for each ACK during SACK recovery, after the scoreboard and SND.UNA have been updated.
      */
     void checkLostRetransmission(Connection c) {
+        if (!c.inRecovery) checkLostAfterTimeout(c);
         if (!c.inRecovery || !c.recoveryIsSack || c.sndUna == c.sndMax) return;
         if (c.rxtHeadPos != c.sndUnaPos) {
             if (c.sndUnaPos >= c.highRxtPos) return;     // the head has not been resent in this recovery
@@ -141,6 +142,28 @@ final class LossRecovery {
             c.reordering = (int) Math.min(degree, MAX_REORDERING);
             core.ctr.reorderingSeen++;
         }
+    }
+
+    /**
+     * After a timeout everything unacknowledged and unSACKed is resent once; RFC 6675 §5.1 then forbids a new
+     * recovery until all data sent before the timeout is acknowledged, so a lost resend (at 5 % loss, one of
+     * a few hundred surely is) waits for the next timeout, and those come in a cascade. That rule keeps a loss
+     * from cutting the window twice, which {@link Bbr} never does: there, new data first sent after the resend
+     * and SACKed in more than (DupThresh - 1) * SMSS (the evidence of {@link #checkLostRetransmission}) shows
+     * the resend at SND.UNA lost, and SACK recovery starts (RFC 8985 §4 detects lost retransmissions in the
+     * same way, by later data delivered, in every state).
+     */
+    private void checkLostAfterTimeout(Connection c) {
+        if (c.rtoMarkPos < 0) return;
+        if (c.sndUnaPos >= c.rtoMarkPos || !cfg.bbr || !c.sackOn) {
+            c.rtoMarkPos = -1;
+            return;
+        }
+        RangeSet r = c.sacked;
+        if (r.coveredBetween(c.rtoMarkPos, r.highest(c.rtoMarkPos)) <= 2L * c.mss) return;
+        c.rtoMarkPos = -1;
+        core.ctr.lostRetransmits++;
+        enterRecovery(c);
     }
 
     /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */

@@ -252,6 +252,8 @@ final class Sender {
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
             recovery.onDupAck(c);
             recovery.checkLostRetransmission(c);
+        } else if (newSack) {
+            recovery.checkLostRetransmission(c);   // SACKs riding on data: the peer sends too
         }
         if (c.tcpDone) return;
         if (cfg.bbr && (newSack || c.sndUnaPos != unaBefore))
@@ -420,7 +422,8 @@ final class Sender {
         }
         if (zeroWindowExpired(c)) return;
         core.ctr.rtoExpirations++;
-        Cubic.onTimeout(c);
+        if (cfg.bbr) Bbr.onTimeout(c);
+        else Cubic.onTimeout(c);
         c.inRecovery = false;
         c.recoverSeq = c.sndMax;   // RFC 6582 §4.1 / RFC 6675 §5.1
         c.dupAcks = 0;
@@ -428,6 +431,7 @@ final class Sender {
         c.backoff++;
         c.sndNxt = c.sndUna;       // go back: resend from the first unacknowledged byte, skipping SACKed data
         c.highRxtPos = c.sndUnaPos;
+        c.rtoMarkPos = c.sndMaxPos();  // what the resending covers (LossRecovery.checkLostAfterTimeout)
         c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
         if (c.sndWnd == 0) transmit(c, c.sndUna - 1, ACK, 0, 0); // the window shut on data in flight: probe it
         output(c);

@@ -41,7 +41,7 @@ class ImpairedDownloadTest {
 
     /**
      * Bbr keeps the window at the path's BDP whatever the random loss, and the reordering the path shows raises
-     * DupThresh so that held-back segments are not resent: 30 MB runs at 7.5 to 19 MB/s over six seeds (10 to 13
+     * DupThresh so that held-back segments are not resent: 30 MB runs at 10 to 20 MB/s over six seeds (10 to 13
      * MB/s without the reordering adaptation, 0.2 MB/s with CUBIC).
      */
     @ParameterizedTest(name = "seed {0}")
