@@ -31,7 +31,8 @@ public final class EngineSettings {
                 .idleTimeoutNs(s.tcp().idleTimeout().toNanos())
                 .zeroWindowTimeoutNs(s.tcp().zeroWindowTimeout().toNanos())
                 .rstPerSecond(s.tcp().rstRate())
-                .challengeAcks(s.tcp().challengeAckLimit(), s.tcp().challengeAckGlobalLimit());
+                .challengeAcks(s.tcp().challengeAckLimit(), s.tcp().challengeAckGlobalLimit())
+                .bbr(s.tcp().bbr());
         for (InetAddress vip : s.vips()) {
             ByteBuffer a = ByteBuffer.wrap(vip.getAddress());
             if (vip instanceof Inet4Address) b.vipV4(a.getInt());

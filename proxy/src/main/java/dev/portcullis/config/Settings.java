@@ -77,7 +77,7 @@ public final class Settings {
 
     public record Tcp(Duration msl, Duration delayedAck, int receiveBuffer, int sendBuffer, long memoryBudget,
                       int maxConnections, Duration idleTimeout, Duration zeroWindowTimeout, int rstRate,
-                      int challengeAckLimit, int challengeAckGlobalLimit) {}
+                      int challengeAckLimit, int challengeAckGlobalLimit, boolean bbr) {}
 
     /** The RX ring, and the overload rule over its queue ({@code shedSynsAfter} zero: never shed). */
     public record Ring(int blockSize, int blockCount, Duration retireTimeout, Duration shedSynsAfter,
@@ -255,7 +255,9 @@ public final class Settings {
         int rstRate = r.intIn("tcp.rst-rate", 0, 10_000_000, "RSTs per second from 0 to 10000000");
         int ca = r.intIn("tcp.challenge-ack-limit", 0, 1_000_000, "challenge ACKs per connection per second from 0 to 1000000");
         int caGlobal = r.intIn("tcp.challenge-ack-global-limit", 0, 10_000_000, "challenge ACKs per second from 0 to 10000000");
-        tcp = new Tcp(msl, delayedAck, rcv, snd, budget, maxConn, idle, zeroWin, rstRate, ca, caGlobal);
+        String cc = r.string("tcp.congestion-control", "cubic or bbr");
+        if (!cc.equals("cubic") && !cc.equals("bbr")) throw r.error("tcp.congestion-control", "cubic or bbr");
+        tcp = new Tcp(msl, delayedAck, rcv, snd, budget, maxConn, idle, zeroWin, rstRate, ca, caGlobal, cc.equals("bbr"));
 
         int s = r.intIn("shards", 0, 1024, "a shard count from 1 to 1024, or 0 for one per core");
         shards = s == 0 ? Runtime.getRuntime().availableProcessors() : s;

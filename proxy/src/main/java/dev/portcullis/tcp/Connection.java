@@ -50,6 +50,8 @@ final class Connection {
     boolean ackNow;                   // an immediate ACK is owed
     int lastAckSent;                  // RCV.NXT in our latest segment (RFC 7323 §4.3 Last.ACK.sent)
     int lastWinSent;                  // raw window in our latest segment
+    boolean dsackPending;             // report [dsackLeft, dsackRight) once, first of the SACK blocks (RFC 2883)
+    int dsackLeft, dsackRight;
 
     // options
     boolean tsOn, sackOn, ecnOn;
@@ -71,13 +73,21 @@ final class Connection {
     double cubicWmax, cubicK, cubicWest, cubicOrigin;
     long cubicEpochNs;
     int dupAcks;
+    int reordering = 3;               // segments of reordering seen: DupThresh (LossRecovery.noteReordering)
     boolean inRecovery, recoveryIsSack;
     int recoverSeq;                   // RFC 6582 "recover" / RFC 6675 RecoveryPoint
     long highRxtPos;                  // RFC 6675 HighRxt as a stream position
     long rxtHeadPos = -1, rxtHeadMark; // the resent segment at SND.UNA, and SND.MAX's position when it was resent
+    long rtoMarkPos = -1;             // SND.MAX's position at the last timeout while data sent before it is unacked
     boolean probeArmed, probeOut;     // rtoDeadline is a tail loss probe's (RFC 8985 §7); a probe awaits its ACK
     boolean ceSeen, cwrPending;          // RFC 3168 §6.1: echo ECE until CWR; set CWR on the next new data
     int ecnRecoverSeq;                // one window reduction per window of data (RFC 3168 §6.1.2)
+    // the model of {@link Bbr}, when the engine runs it: rounds, delivery rates (bytes/s), the minimum RTT
+    long bbrRoundEndPos, bbrRoundStartNs = -1, bbrRoundDelivered, bbrRound, bbrFullBw, bbrMinRttNs = Long.MAX_VALUE;
+    long bbrPriorCwnd;                // cwnd before a timeout, restored by the first ACK after it
+    final long[] bbrBw = new long[Bbr.BW_ROUNDS];
+    int bbrFullBwRounds;
+    boolean bbrFilledPipe;
 
     // timers: absolute deadlines, Long.MAX_VALUE when off; one wheel entry holds the earliest
     long rtoDeadline = Long.MAX_VALUE, persistDeadline = Long.MAX_VALUE, delackDeadline = Long.MAX_VALUE;
@@ -113,6 +123,7 @@ final class Connection {
         inTable = queued = appClosed = tcpDone = false;
         finQueued = finSent = writeBlocked = finReceived = finDelivered = false;
         ackNow = false;
+        dsackPending = false;
         bytesSinceAck = 0;
         sndWsOk = tsOn = sackOn = ecnOn = false;
         sndWs = rcvWs = 0;
@@ -120,12 +131,15 @@ final class Connection {
         backoff = 0;
         retransmits = 0;
         dupAcks = 0;
+        reordering = 3;
         inRecovery = recoveryIsSack = false;
         rxtHeadPos = -1;
+        rtoMarkPos = -1;
         probeArmed = probeOut = false;
         ceSeen = cwrPending = false;
         cubicWmax = cubicK = cubicWest = cubicOrigin = 0;
         cubicEpochNs = 0;
+        Bbr.init(this);
         rtoDeadline = persistDeadline = delackDeadline = idleDeadline = finWait2Deadline = Long.MAX_VALUE;
         memoryRetryDeadline = Long.MAX_VALUE;
         persistBackoff = 0;

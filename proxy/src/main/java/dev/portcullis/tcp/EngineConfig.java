@@ -37,6 +37,8 @@ public final class EngineConfig {
     final int maxRetransmits;
     final int initialCwndSegments;
     final int oooMaxRanges;
+    /** The window follows {@link Bbr}'s path model instead of CUBIC's loss response. */
+    final boolean bbr;
     final boolean timestamps, sack, windowScaling, ecn;
     final long hashSeed;
     final long timerTickNs;
@@ -75,6 +77,7 @@ public final class EngineConfig {
         maxRetransmits = b.maxRetransmits;
         initialCwndSegments = b.initialCwndSegments;
         oooMaxRanges = b.oooMaxRanges;
+        bbr = b.bbr;
         timestamps = b.timestamps;
         sack = b.sack;
         windowScaling = b.windowScaling;
@@ -131,7 +134,8 @@ public final class EngineConfig {
         private long minRtoNs = 200_000_000L, maxRtoNs = 120_000_000_000L, initialRtoNs = 1_000_000_000L;
         private int maxRetransmits = 15;
         private int initialCwndSegments = 10;
-        private int oooMaxRanges = 16;
+        private int oooMaxRanges = 256;
+        private boolean bbr;
         private boolean timestamps = true, sack = true, windowScaling = true, ecn = true;
         private long hashSeed = new java.security.SecureRandom().nextLong();
         private long timerTickNs = 1_000_000L;
@@ -218,6 +222,8 @@ public final class EngineConfig {
         public Builder initialCwndSegments(int n) { initialCwndSegments = n; return this; }
         /** Separate out-of-order ranges held per connection; more are dropped. */
         public Builder oooMaxRanges(int n) { oooMaxRanges = n; return this; }
+        /** true: {@link Bbr}'s model sets the window; false: CUBIC (RFC 9438). */
+        public Builder bbr(boolean on) { bbr = on; return this; }
         public Builder timestamps(boolean b) { timestamps = b; return this; }
         public Builder sack(boolean b) { sack = b; return this; }
         public Builder windowScaling(boolean b) { windowScaling = b; return this; }

@@ -19,8 +19,9 @@ public final class EngineCounters {
     // Data path
     // retransmits splits into retransmitsFast (sent by fast retransmit / SACK or NewReno recovery on ACKs) and
     // retransmitsTimeout (resent after a retransmission timeout); lostRetransmits: retransmissions found lost
-    // tailLossProbes: RFC 8985 probes sent (a probe that resends counts in retransmitsFast)
-    public long retransmitsFast, retransmitsTimeout, lostRetransmits, tailLossProbes;
+    // tailLossProbes: RFC 8985 probes sent (a probe that resends counts in retransmitsFast); reorderingSeen: times
+    // a connection's DupThresh grew because the path delivered a segment later than data sent after it
+    public long retransmitsFast, retransmitsTimeout, lostRetransmits, tailLossProbes, reorderingSeen;
     public long retransmits, rtoExpirations, fastRetransmits, sackRecoveries, renoRecoveries, spuriousDupAcks, zeroWindowProbes, ecnCeReceived, ecnCwndReductions, delayedAcks, windowUpdates, oooSegments, pmtuUpdates, icmpIgnored;
     // RFC 5961 and resets
     public long challengeAcksSent, challengeAcksSuppressed, rstsSent, rstsRateLimited;
@@ -84,6 +85,7 @@ public final class EngineCounters {
         into.retransmitsTimeout = retransmitsTimeout;
         into.lostRetransmits = lostRetransmits;
         into.tailLossProbes = tailLossProbes;
+        into.reorderingSeen = reorderingSeen;
         into.rtoExpirations = rtoExpirations;
         into.fastRetransmits = fastRetransmits;
         into.sackRecoveries = sackRecoveries;
@@ -171,6 +173,7 @@ public final class EngineCounters {
         if (retransmitsTimeout != 0) b.append("retransmitsTimeout=").append(retransmitsTimeout).append('\n');
         if (lostRetransmits != 0) b.append("lostRetransmits=").append(lostRetransmits).append('\n');
         if (tailLossProbes != 0) b.append("tailLossProbes=").append(tailLossProbes).append('\n');
+        if (reorderingSeen != 0) b.append("reorderingSeen=").append(reorderingSeen).append('\n');
         if (rtoExpirations != 0) b.append("rtoExpirations=").append(rtoExpirations).append('\n');
         if (fastRetransmits != 0) b.append("fastRetransmits=").append(fastRetransmits).append('\n');
         if (sackRecoveries != 0) b.append("sackRecoveries=").append(sackRecoveries).append('\n');

@@ -41,9 +41,17 @@ final class LossRecovery {
 
     // ---------------------------------------------------------------- SACK loss recovery (RFC 6675)
 
-    /** Unsacked bytes below this position count as lost: more than (DupThresh - 1) * SMSS are SACKed above. */
+    /** Linux's tcp_max_reordering: the most reordering, in segments, that loss detection waits out. */
+    static final int MAX_REORDERING = 300;
+
+    /**
+     * Unsacked bytes below this position count as lost: more than (DupThresh - 1) * SMSS are SACKed above.
+     * DupThresh is the reordering the path has shown ({@link #noteReordering}; RFC 6675 §1 leaves it open,
+     * RFC 4653 §3 raises it), but never more than half the flight, so that a short flight still finds its
+     * losses by ACKs rather than by the timer.
+     */
     long lostBoundary(Connection c) {
-        long sum = 0, threshold = 2L * c.mss;
+        long sum = 0, threshold = Math.max(2L * c.mss, Math.min((c.reordering - 1L) * c.mss, c.flightBytes() / 2));
         RangeSet r = c.sacked;
         for (int i = r.count() - 1; i >= 0; i--) {
             sum += r.end(i) - r.start(i);
@@ -103,6 +111,7 @@ final class LossRecovery {
      * for each ACK during SACK recovery, after the scoreboard and SND.UNA have been updated.
      */
     void checkLostRetransmission(Connection c) {
+        if (!c.inRecovery) checkLostAfterTimeout(c);
         if (!c.inRecovery || !c.recoveryIsSack || c.sndUna == c.sndMax) return;
         if (c.rxtHeadPos != c.sndUnaPos) {
             if (c.sndUnaPos >= c.highRxtPos) return;     // the head has not been resent in this recovery
@@ -119,6 +128,44 @@ final class LossRecovery {
         retransmitHead(c);   // records the new mark: each resend needs its own evidence
     }
 
+    /**
+     * Data at {@code holeStart}, never retransmitted, arrived (SACKed or cumulatively acknowledged) after data up
+     * to {@code highestSacked} had been SACKed: the path reordered it by that many bytes, and a DupThresh below
+     * that would call such a segment lost and resend it for nothing (Linux's tcp_check_sack_reordering; the
+     * bench's impairment holds 5 % of the frames back by 5 ms, dozens of segments). Not while a timeout's
+     * resending is under way, whose retransmissions this cannot tell from originals.
+     */
+    void noteReordering(Connection c, long holeStart, long highestSacked) {
+        if (highestSacked <= holeStart || holeStart < c.highRxtPos || c.backoff > 0 || Seq.lt(c.sndNxt, c.sndMax)) return;
+        long degree = (highestSacked - holeStart + c.mss - 1) / c.mss + 1;
+        if (degree > c.reordering) {
+            c.reordering = (int) Math.min(degree, MAX_REORDERING);
+            core.ctr.reorderingSeen++;
+        }
+    }
+
+    /**
+     * After a timeout everything unacknowledged and unSACKed is resent once; RFC 6675 §5.1 then forbids a new
+     * recovery until all data sent before the timeout is acknowledged, so a lost resend (at 5 % loss, one of
+     * a few hundred surely is) waits for the next timeout, and those come in a cascade. That rule keeps a loss
+     * from cutting the window twice, which {@link Bbr} never does: there, new data first sent after the resend
+     * and SACKed in more than (DupThresh - 1) * SMSS (the evidence of {@link #checkLostRetransmission}) shows
+     * the resend at SND.UNA lost, and SACK recovery starts (RFC 8985 §4 detects lost retransmissions in the
+     * same way, by later data delivered, in every state).
+     */
+    private void checkLostAfterTimeout(Connection c) {
+        if (c.rtoMarkPos < 0) return;
+        if (c.sndUnaPos >= c.rtoMarkPos || !cfg.bbr || !c.sackOn) {
+            c.rtoMarkPos = -1;
+            return;
+        }
+        RangeSet r = c.sacked;
+        if (r.coveredBetween(c.rtoMarkPos, r.highest(c.rtoMarkPos)) <= 2L * c.mss) return;
+        c.rtoMarkPos = -1;
+        core.ctr.lostRetransmits++;
+        enterRecovery(c);
+    }
+
     /** Whether new data could go out now (RFC 6675 NextSeg rule 2). */
     private static boolean canSendNew(Connection c) {
         long nxt = c.sndPos(c.sndMax);
@@ -128,10 +175,11 @@ final class LossRecovery {
     void onDupAck(Connection c) {
         c.dupAcks++;
         if (!c.inRecovery) {
-            boolean lost = c.dupAcks >= 3 || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
+            boolean lost = c.dupAcks >= Math.max(3, Math.min(c.reordering, c.flightBytes() / 2 / c.mss))
+                    || (c.sackOn && lostBoundary(c) > c.sndUnaPos);
             // RFC 6582 §3.2 step 2: no new recovery until everything sent before the last one is acknowledged
             if (lost && Seq.ge(c.sndUna, c.recoverSeq)) enterRecovery(c);
-        } else if (!c.recoveryIsSack) {
+        } else if (!c.recoveryIsSack && !cfg.bbr) {
             c.cwnd += c.mss; // RFC 6582 §3.2 step 4: inflate by one segment per duplicate
         }
     }
@@ -144,17 +192,17 @@ final class LossRecovery {
         }
         c.recoverSeq = c.sndMax;
         c.rttTiming = false;
-        Cubic.onCongestion(c);
+        if (!cfg.bbr) Cubic.onCongestion(c);       // the model's window does not answer a loss (Bbr)
         core.ctr.fastRetransmits++;
         c.rxtHeadPos = -1;
         if (c.sackOn) {
             c.recoveryIsSack = true;
-            c.cwnd = c.ssthresh;                 // RFC 6675 §5 step 4.2
+            if (!cfg.bbr) c.cwnd = c.ssthresh;   // RFC 6675 §5 step 4.2
             c.highRxtPos = c.sndUnaPos;
             core.ctr.sackRecoveries++;
         } else {
             c.recoveryIsSack = false;
-            c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
+            if (!cfg.bbr) c.cwnd = c.ssthresh + 3L * c.mss;    // RFC 6582 §3.2 step 3
             core.ctr.renoRecoveries++;
         }
         retransmitHead(c);

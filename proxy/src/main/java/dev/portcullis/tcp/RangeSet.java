@@ -4,15 +4,21 @@ package dev.portcullis.tcp;
  * Sorted, disjoint, non-adjacent ranges [start, end) of 64-bit stream positions, bounded in number: the
  * out-of-order data a receiver holds (and the SACK blocks it reports, RFC 2018), or the SACK scoreboard of a
  * sender (RFC 6675 §3). Remembers the range that the latest addition touched, which RFC 2018 §4 wants first.
+ * The arrays start small and double when needed up to {@code max}: a lossy path with a window of hundreds of
+ * segments has dozens of holes at once, while most connections never have more than a few, and a pooled
+ * connection keeps what it grew.
  */
 final class RangeSet {
-    private final long[] start, end;
+    private static final int INITIAL = 8;
+    private final int max;
+    private long[] start, end;
     private int count;
     private long lastStart = -1, lastEnd = -1;
 
     RangeSet(int max) {
-        start = new long[max];
-        end = new long[max];
+        this.max = max;
+        start = new long[Math.min(INITIAL, max)];
+        end = new long[start.length];
     }
 
     int count() { return count; }
@@ -33,7 +39,12 @@ final class RangeSet {
         while (j < count && start[j] <= e) j++;
         // ranges i..j-1 overlap or touch [s, e)
         if (i == j) {
-            if (count == start.length) return false;
+            if (count == start.length) {
+                if (count == max) return false;
+                int n = Math.min(max, 2 * count);
+                start = java.util.Arrays.copyOf(start, n);
+                end = java.util.Arrays.copyOf(end, n);
+            }
             System.arraycopy(start, i, start, i + 1, count - i);
             System.arraycopy(end, i, end, i + 1, count - i);
             start[i] = s;

@@ -35,14 +35,14 @@ final class Receiver {
         if (c.tsOn && f.hasTimestamp && !rst && Seq.lt(f.tsVal, c.tsRecent)
                 && core.nowNs - c.tsRecentNs < PAWS_IDLE_NS) {
             core.ctr.dropsPaws++;
-            rateLimitedAck(c);
+            rateLimitedAck(c, f);
             return;
         }
         // first: the sequence number (RFC 9293 §3.10.7.4 table)
         if (!acceptable(c, f.seq, segLen, f.payloadLength)) {
             core.ctr.dropsNotAcceptable++;
             if (syn && !rst) challengeAck(c);   // RFC 5961 §4.2: a SYN is challenged whatever its sequence number
-            else if (!rst) rateLimitedAck(c);
+            else if (!rst) rateLimitedAck(c, f);
             return;
         }
         c.lastActivityNs = core.nowNs;
@@ -145,6 +145,7 @@ final class Receiver {
         long srcOff = f.payloadOffset;
         int skip = c.rcvNxt - seq;
         if (skip > 0) { // the front was received already
+            dsack(c, seq, seq + Math.min(skip, len));
             seq += skip;
             len -= skip;
             srcOff += skip;
@@ -184,11 +185,20 @@ final class Receiver {
             // out of order: keep it in place, report it in SACK blocks, and ACK at once (RFC 5681 §4.2)
             core.ctr.oooSegments++;
             c.ackNow = true;
+            if (c.ooo.coveredBetween(pos, pos + len) == len) dsack(c, seq, seq + len); // held already
             int w = c.rcv.write(pos, f.frame, srcOff, len);
             if (w < len) core.ctr.dropsMemory++;
             if (w > 0 && !c.ooo.add(pos, pos + w)) core.ctr.dropsOooFull++;
         }
         core.updateMemoryGauge();
+    }
+
+    /** RFC 2883: report [left, right) as a duplicate in our next segment. */
+    private static void dsack(Connection c, int left, int right) {
+        if (!c.sackOn) return;
+        c.dsackPending = true;
+        c.dsackLeft = left;
+        c.dsackRight = right;
     }
 
     private void advanceRcv(Connection c, int n) {
@@ -234,7 +244,16 @@ final class Receiver {
     // ---------------------------------------------------------------- ACKs and the window
 
     /** An ACK for an unacceptable segment (RFC 9293 §3.10.7.4), rate-limited per connection like Linux. */
-    private void rateLimitedAck(Connection c) {
+    private void rateLimitedAck(Connection c, ParsedFrame f) {
+        if (f.payloadLength > 0 && (f.flags & SYN) == 0) {
+            // data cannot be part of an ACK loop (Linux's tcp_oow_rate_limited): a duplicate, a PAWS-rejected
+            // or an old retransmission is answered every time, with a D-SACK when it lies below RCV.NXT
+            // (RFC 2883 §4), so that the peer learns its retransmission was spurious
+            if (Seq.le(f.seq + f.payloadLength, c.rcvNxt)) dsack(c, f.seq, f.seq + f.payloadLength);
+            core.sender.sendAck(c);
+            core.timers.arm(c);
+            return;
+        }
         if (c.challenge.tryAcquire(core.nowNs)) core.sender.sendAck(c);
         else core.ctr.challengeAcksSuppressed++;
         core.timers.arm(c);

@@ -14,6 +14,7 @@ final class Rtt {
     /** RFC 6298 §2.2 / §2.3: folds in one measurement {@code r}. */
     static void sample(Connection c, long r, EngineConfig cfg) {
         if (r < 0) return;
+        Bbr.onRttSample(c, r);
         if (!c.rttValid) {
             c.srttNs = r;
             c.rttvarNs = r / 2;

@@ -31,8 +31,9 @@ final class Sender {
 
     /** SACK blocks we would put in a segment now (RFC 2018 §3: three with timestamps, four without). */
     int sackBlocks(Connection c) {
-        if (!c.sackOn || c.ooo.isEmpty()) return 0;
-        return Math.min(c.ooo.count(), c.tsOn ? 3 : 4);
+        int n = c.ooo.count() + (c.dsackPending ? 1 : 0);
+        if (!c.sackOn || n == 0) return 0;
+        return Math.min(n, c.tsOn ? 3 : 4);
     }
 
     /** Payload that fits in one segment now, after the options. */
@@ -83,7 +84,12 @@ final class Sender {
         RangeSet r = c.ooo;
         int first = r.latestIndex();
         int n = 0;
-        if (first >= 0) {
+        if (c.dsackPending) {                 // RFC 2883 §4: a duplicate first, reported once
+            s.sackLeft[n] = c.dsackLeft;
+            s.sackRight[n++] = c.dsackRight;
+            c.dsackPending = false;
+        }
+        if (first >= 0 && n < blocks) {
             s.sackLeft[n] = c.rcvSeq(r.start(first));
             s.sackRight[n++] = c.rcvSeq(r.end(first));
         }
@@ -233,6 +239,7 @@ final class Sender {
             core.ctr.ecnCwndReductions++;
         }
         boolean newSack = c.sackOn && f.sackBlockCount > 0 && absorbSack(c, f);
+        long unaBefore = c.sndUnaPos;
         if (Seq.gt(ack, c.sndUna)) {
             onNewAck(c, f, ack);
             if (!c.tcpDone) recovery.checkLostRetransmission(c);
@@ -245,13 +252,19 @@ final class Sender {
                 && c.sndMax != c.sndUna && (wnd == c.sndWnd || newSack)) {
             recovery.onDupAck(c);
             recovery.checkLostRetransmission(c);
+        } else if (newSack) {
+            recovery.checkLostRetransmission(c);   // SACKs riding on data: the peer sends too
         }
-        if (!c.tcpDone) updateWindow(c, f, wnd);
+        if (c.tcpDone) return;
+        if (cfg.bbr && (newSack || c.sndUnaPos != unaBefore))
+            Bbr.onAck(c, Math.min(c.sndUnaPos, c.sndEndPos) - Math.min(unaBefore, c.sndEndPos), core.nowNs);
+        updateWindow(c, f, wnd);
     }
 
     /** RFC 2018 / RFC 6675 §4 Update(): records the SACKed ranges; true when something new was reported. */
     private boolean absorbSack(Connection c, ParsedFrame f) {
         boolean fresh = false;
+        long highest = c.sacked.highest(c.sndUnaPos);
         for (int i = 0; i < f.sackBlockCount; i++) {
             int l = f.sackLeft[i], r = f.sackRight[i];
             // only blocks inside [SND.UNA, SND.MAX]; a D-SACK (RFC 2883) below SND.UNA tells us nothing here
@@ -260,6 +273,7 @@ final class Sender {
             if (rs <= ls) continue;
             if (c.sacked.coveredBetween(ls, rs) < rs - ls) {
                 fresh = true;
+                recovery.noteReordering(c, c.sacked.nextUncovered(ls), highest);
                 c.sacked.add(ls, rs);
             }
         }
@@ -269,6 +283,7 @@ final class Sender {
     private void onNewAck(Connection c, ParsedFrame f, int ack) {
         int acked = ack - c.sndUna;
         long oldUnaPos = c.sndUnaPos;
+        if (!c.sacked.isEmpty()) recovery.noteReordering(c, oldUnaPos, c.sacked.highest(oldUnaPos));
         c.sndUnaPos += acked;
         c.sndUna = ack;
         long dataAcked = Math.min(c.sndUnaPos, c.sndEndPos) - oldUnaPos;
@@ -293,14 +308,14 @@ final class Sender {
             if (Seq.ge(ack, c.recoverSeq)) {
                 // RFC 6582 §3.2 step 6 / RFC 6675 §5: recovery ends at the recovery point
                 c.inRecovery = false;
-                c.cwnd = c.recoveryIsSack ? c.ssthresh
+                if (!cfg.bbr) c.cwnd = c.recoveryIsSack ? c.ssthresh
                         : Math.min(c.ssthresh, Math.max(c.flightBytes(), c.mss) + c.mss);
             } else if (!c.recoveryIsSack) {
                 // RFC 6582 §3.2 step 5: partial ACK: resend the next hole, deflate by what was acknowledged
                 recovery.retransmitHead(c);
-                c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
+                if (!cfg.bbr) c.cwnd = Math.max(c.mss, c.cwnd - dataAcked + (dataAcked >= c.mss ? c.mss : 0));
             }
-        } else {
+        } else if (!cfg.bbr) {
             Cubic.onAck(c, dataAcked, now);
         }
         // RFC 6298 §5.2 / §5.3; an ACK that moves SND.UNA ends a probe's episode (RFC 8985 §7.4, simplified)
@@ -407,7 +422,8 @@ final class Sender {
         }
         if (zeroWindowExpired(c)) return;
         core.ctr.rtoExpirations++;
-        Cubic.onTimeout(c);
+        if (cfg.bbr) Bbr.onTimeout(c);
+        else Cubic.onTimeout(c);
         c.inRecovery = false;
         c.recoverSeq = c.sndMax;   // RFC 6582 §4.1 / RFC 6675 §5.1
         c.dupAcks = 0;
@@ -415,6 +431,7 @@ final class Sender {
         c.backoff++;
         c.sndNxt = c.sndUna;       // go back: resend from the first unacknowledged byte, skipping SACKed data
         c.highRxtPos = c.sndUnaPos;
+        c.rtoMarkPos = c.sndMaxPos();  // what the resending covers (LossRecovery.checkLostAfterTimeout)
         c.rtoDeadline = core.nowNs + Rtt.backedOff(c, cfg);
         if (c.sndWnd == 0) transmit(c, c.sndUna - 1, ACK, 0, 0); // the window shut on data in flight: probe it
         output(c);

@@ -57,7 +57,7 @@ class SettingsTest {
         assertThat(s.cookies().secret()).hasSize(32);
         assertThat(s.tcp().msl()).isEqualTo(Duration.ofSeconds(30));
         assertThat(s.tcp().delayedAck()).isEqualTo(Duration.ofMillis(40));
-        assertThat(s.tcp().receiveBuffer()).isEqualTo(256 * 1024);
+        assertThat(s.tcp().receiveBuffer()).isEqualTo(4 * 1024 * 1024);
         assertThat(s.tcp().challengeAckLimit()).isEqualTo(10);
         assertThat(s.tcp().challengeAckGlobalLimit()).isEqualTo(1000);
         assertThat(s.shards()).isEqualTo(Runtime.getRuntime().availableProcessors());

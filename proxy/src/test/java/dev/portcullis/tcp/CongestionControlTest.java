@@ -4,7 +4,7 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** CUBIC (RFC 9438) and the RTO estimator (RFC 6298) on a bare connection, time driven by hand. */
+/** CUBIC (RFC 9438), Bbr and the RTO estimator (RFC 6298) on a bare connection, time driven by hand. */
 class CongestionControlTest {
     private static Connection connection() {
         EngineConfig cfg = EngineConfig.builder().localMac(1).vipV4(1).listen(80, 1).memoryBudgetBytes(1 << 16).build();
@@ -79,5 +79,47 @@ class CongestionControlTest {
         assertThat(Rtt.backedOff(c, cfg)).isEqualTo(1_600_000_000L); // §5.5
         c.backoff = 30;
         assertThat(Rtt.backedOff(c, cfg)).isEqualTo(120_000_000_000L); // capped
+    }
+
+    /**
+     * One round trip of a bottleneck of {@code bytesPerMs} behind {@code rttMs}: the window goes out at once,
+     * its ACKs come back one segment at a time as the bottleneck drains it (a round lasts the RTT or the time to
+     * drain the window, whichever is longer). Returns the round's end time.
+     */
+    private static long bbrRound(Connection c, long now, long bytesPerMs, long rttMs) {
+        long window = c.cwnd;
+        long start = c.sndUnaPos;
+        c.sndMax = c.sndUna + (int) window;
+        long drainMs = Math.max(rttMs, window / bytesPerMs);
+        int n = (int) (window / c.mss);
+        for (int i = 1; i <= n; i++) {
+            long t = now + drainMs * 1_000_000L * i / n;
+            c.sndUnaPos = start + (long) i * c.mss;
+            c.sndUna += c.mss;
+            Bbr.onAck(c, c.mss, t);
+        }
+        return now + drainMs * 1_000_000L;
+    }
+
+    @Test
+    void bbrSettlesAtTwiceTheBdpAndRestoresItAfterATimeout() {
+        Connection c = connection();
+        Bbr.init(c);
+        Cubic.init(c, 10);
+        c.sndEndPos = Long.MAX_VALUE / 2;
+        Bbr.onRttSample(c, 20_000_000L);
+        long now = 1_000_000_000L;
+        for (int round = 0; round < 40; round++) now = bbrRound(c, now, 10_000, 20);   // 10 MB/s, 20 ms
+        long bdp = 10_000 * 20;                                                          // 200 segments
+        assertThat(c.bbrFilledPipe).as("startup over: the rate stopped growing").isTrue();
+        assertThat(Bbr.maxBw(c)).as("delivery rate, bytes/s").isBetween(9_000_000L, 10_500_000L);
+        assertThat(c.cwnd).as("2 x BDP").isBetween(2 * bdp * 9 / 10, 2 * bdp * 11 / 10);
+        long before = c.cwnd;
+        Bbr.onTimeout(c);                             // an RTO leaves one segment in flight ...
+        assertThat(c.cwnd).isEqualTo(1000);
+        c.sndUnaPos += 1000;
+        c.sndUna += 1000;
+        Bbr.onAck(c, 1000, now);
+        assertThat(c.cwnd).as("... until the first ACK restores the window").isEqualTo(before);
     }
 }

@@ -33,8 +33,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 class LossyDownloadTest {
     static final int LOCAL_PORT = 80, PEER_PORT = 40000;
 
+    /** One direction of a simulated link, in virtual time. */
+    interface Link {
+        void send(long now, byte[] b);
+        /** When the next frame arrives, or Long.MAX_VALUE. */
+        long next();
+        byte[] poll();
+    }
+
     /** One direction of the link: serialization at {@code bytesPerNs} behind a drop-tail queue, then delay. */
-    static final class Pipe {
+    static final class Pipe implements Link {
         final ArrayDeque<long[]> times = new ArrayDeque<>();
         final ArrayDeque<byte[]> frames = new ArrayDeque<>();
         final Random rnd;
@@ -46,7 +54,7 @@ class LossyDownloadTest {
             this.rnd = rnd; this.loss = loss; this.bytesPerNs = bytesPerNs; this.delayNs = delayNs; this.queueBytes = queueBytes;
         }
 
-        void send(long now, byte[] b) {
+        @Override public void send(long now, byte[] b) {
             sent++;
             long start = Math.max(now, busyUntil);
             if ((start - now) * bytesPerNs > queueBytes) { tailDrops++; return; }
@@ -56,15 +64,15 @@ class LossyDownloadTest {
             frames.add(b);
         }
 
-        long next() { return times.isEmpty() ? Long.MAX_VALUE : times.peek()[0]; }
+        @Override public long next() { return times.isEmpty() ? Long.MAX_VALUE : times.peek()[0]; }
 
-        byte[] poll() { times.poll(); return frames.poll(); }
+        @Override public byte[] poll() { times.poll(); return frames.poll(); }
     }
 
     /** The receiving client. Stream positions are below 2^32 here. */
     static final class LinuxLikeReceiver {
         final long total;
-        final Pipe link;
+        final Link link;
         final int iss = 0x1234_5678;
         final OutSegment out = new OutSegment();
         final MemorySegment buf = Arena.ofAuto().allocate(2048);
@@ -75,9 +83,11 @@ class LossyDownloadTest {
         long rcvNxt, latest = -1, delackAt = Long.MAX_VALUE, synAt, establishedAt = -1, acks;
         int pendingSegs;
         boolean gro;     // in-order data is ACKed 200 us after it starts arriving: one ACK per burst, as GRO does
+        boolean dsack;   // report duplicates in a D-SACK block (RFC 2883), as Linux does
+        long dsackLeft = -1, dsackRight, duplicates;
         String error;
 
-        LinuxLikeReceiver(long total, Pipe link) { this.total = total; this.link = link; }
+        LinuxLikeReceiver(long total, Link link) { this.total = total; this.link = link; }
 
         long nextDeadline() { return Math.min(delackAt, established ? Long.MAX_VALUE : synAt); }
 
@@ -125,6 +135,11 @@ class LossyDownloadTest {
             s.flags = TcpFlags.ACK;
             s.window = (6 << 20) >> 7;
             int n = 0;
+            if (dsackLeft >= 0) {                       // RFC 2883 §4: the D-SACK block goes first, once
+                s.sackLeft[n] = irs + 1 + (int) dsackLeft;
+                s.sackRight[n++] = irs + 1 + (int) dsackRight;
+                dsackLeft = -1;
+            }
             Map.Entry<Long, Long> first = latest >= 0 ? ooo.floorEntry(latest) : null;
             if (first != null && first.getValue() > latest) {
                 s.sackLeft[n] = irs + 1 + (int) (long) first.getKey();
@@ -160,7 +175,20 @@ class LossyDownloadTest {
             long end = p + len;
             if (p <= rcvNxt && f.hasTimestamp) tsRecent = f.tsVal;       // RFC 7323 §4.3
             boolean wasOoo = !ooo.isEmpty();
-            if (end <= rcvNxt) { sendAck(now); return; }                   // a duplicate: ACK at once
+            if (end <= rcvNxt) {                                            // a duplicate: ACK at once
+                duplicates++;
+                if (dsack) { dsackLeft = p; dsackRight = end; }
+                sendAck(now);
+                return;
+            }
+            Map.Entry<Long, Long> held = ooo.floorEntry(p);
+            if (dsack && p > rcvNxt && held != null && held.getValue() >= end) {
+                duplicates++;                                               // all of it is held already
+                dsackLeft = p;
+                dsackRight = end;
+                sendAck(now);
+                return;
+            }
             MemorySegment data = f.frame.asSlice(f.payloadOffset, len);
             if (data.mismatch(server.asSlice(p % SimPeer.PERIOD, len)) >= 0 && error == null)
                 error = "bytes at " + p + " differ";
@@ -194,14 +222,21 @@ class LossyDownloadTest {
         Random rnd = new Random(seed);
         Pipe toPeer = new Pipe(new Random(rnd.nextLong()), loss, 0.1, 500_000L, 512 * 1024);
         Pipe toEngine = new Pipe(new Random(rnd.nextLong()), loss, 0.1, 500_000L, 512 * 1024);
+        Result r = run(seed, bytes, toPeer, toEngine, gro, false, false);
+        return new Result(r.mbPerS(), r.counters(), toPeer.lost + toEngine.lost, toPeer.tailDrops);
+    }
+
+    /** Downloads {@code bytes} from the engine to a {@link LinuxLikeReceiver} over the two links. */
+    static Result run(long seed, long bytes, Link toPeer, Link toEngine, boolean gro, boolean dsack, boolean bbr) {
         RecordingEvents events = new RecordingEvents();
         events.quiet = true;
         TestSink sink = new TestSink(1 << 23, 1 << 14);
         EngineConfig cfg = EngineConfig.builder().localMac(Seg.LOCAL_MAC).vipV4(Seg.VIP_V4).listen(LOCAL_PORT, 16)
-                .memoryBudgetBytes(16 << 20).sendBufferBytes(4 << 20).hashSeed(seed).build();
+                .memoryBudgetBytes(16 << 20).sendBufferBytes(4 << 20).hashSeed(seed).bbr(bbr).build();
         TcpEngine engine = new TcpEngine(cfg, new CookieCodec(new byte[32]), sink, events);
         LinuxLikeReceiver peer = new LinuxLikeReceiver(bytes, toEngine);
         peer.gro = gro;
+        peer.dsack = dsack;
         MemorySegment server = MemorySegment.ofArray(SimPeer.SERVER);
         ParsedFrame pf = new ParsedFrame(), peerPf = new ParsedFrame();
         MemorySegment rx = Arena.ofAuto().allocate(70_000);
@@ -238,7 +273,7 @@ class LossyDownloadTest {
         }
         double seconds = (now - peer.establishedAt) / 1e9;
         EngineCounters ctr = engine.counters().snapshot(new EngineCounters());
-        return new Result(bytes / seconds / 1e6, ctr, toPeer.lost + toEngine.lost, toPeer.tailDrops);
+        return new Result(bytes / seconds / 1e6, ctr, 0, 0);
     }
 
     static Result report(String what, long seed, long bytes, double loss, boolean gro) {
