@@ -34,7 +34,7 @@ record Plan(boolean quick, double seconds, List<Long> rates, List<Protection> se
                 Path.of(a.str("out", repo.resolve("loadtest/target/bench-" + stamp).toString())),
                 Path.of(a.str("portcullis", repo.resolve("proxy/target/portcullis-dist/bin/portcullis").toString())),
                 a.str("commit", "unknown"), a.flag("generator-only"), !a.flag("no-jar-fallback"),
-                a.num("exact-bytes", quick ? 1_000_000 : 16_000_000));
+                a.num("exact-bytes", quick ? 1_000_000 : 100_000_000));
     }
 
     /** Measurement steps, for the progress line. */
