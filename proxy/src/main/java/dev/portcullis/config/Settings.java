@@ -79,7 +79,12 @@ public final class Settings {
                       int maxConnections, Duration idleTimeout, Duration zeroWindowTimeout, int rstRate,
                       int challengeAckLimit, int challengeAckGlobalLimit) {}
 
-    public record Ring(int blockSize, int blockCount, Duration retireTimeout) {}
+    /**
+     * The TPACKET_V3 ring (block size and count, retire timeout) and the TPACKET_V2 small-frame ring beside it
+     * (slot size and count; a count of 0: no small ring, every frame waits for a V3 block to retire).
+     */
+    public record Ring(int blockSize, int blockCount, Duration retireTimeout, int smallFrameSize,
+                       int smallFrameCount) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -262,7 +267,14 @@ public final class Settings {
         if (Long.bitCount(blockSize) != 1) throw r.error("ring.block-size", "a power of two of at least 128K, such as 1M");
         int blockCount = r.intIn("ring.block-count", 2, 65536, "a block count from 2 to 65536");
         Duration retire = r.duration("ring.retire-timeout", Duration.ofMillis(1), Duration.ofSeconds(1));
-        ring = new Ring((int) blockSize, blockCount, retire);
+        long smallSize = r.bytes("ring.small-frame-size", 256, 65536);
+        if (Long.bitCount(smallSize) != 1) throw r.error("ring.small-frame-size", "a power of two from 256 to 64K, such as 2K");
+        int smallCount = r.intIn("ring.small-frame-count", 0, 1 << 20, "a slot count from 16 to 1048576, or 0 for no small-frame ring");
+        int perPage = (int) Math.max(1, 4096 / smallSize);
+        if (smallCount != 0 && (smallCount < 16 || smallCount % perPage != 0)) {
+            throw r.error("ring.small-frame-count", "0 or a slot count from 16 to 1048576 that is a multiple of " + perPage);
+        }
+        ring = new Ring((int) blockSize, blockCount, retire, (int) smallSize, smallCount);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));
