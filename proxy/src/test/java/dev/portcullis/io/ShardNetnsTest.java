@@ -133,6 +133,16 @@ class ShardNetnsTest {
         return shard;
     }
 
+    Shard startShard(PacketSocket socket, SmallFrameSocket small, Shard.Options opts, TinyHttpApp app)
+            throws Exception {
+        IoEventLoop loop = (IoEventLoop) group.next();
+        app.loop = loop;
+        Shard shard = Shard.start(loop, socket, small, opts, sink -> app.engine(sink, config(socket)), null)
+                .get(10, TimeUnit.SECONDS);
+        app.shard = shard;
+        return shard;
+    }
+
     @BeforeAll
     static void rootOnly() {
         NetNs.assumeUsable(ShardNetnsTest.class);
@@ -371,6 +381,72 @@ class ShardNetnsTest {
             }
             assertThat(neigh).contains(NetNs.macString(socket.mac()));
             assertThat(shard.snapshot().get(5, TimeUnit.SECONDS).announcementsSent).isEqualTo(1);
+        }
+    }
+
+    /**
+     * The shard with its small-frame ring (what Shards builds by default): ARP, ND, the handshakes and the
+     * requests are all small, so they come through the V2 ring and the V3 ring sees none of them.
+     */
+    @Test
+    void withTheSmallFrameRingAClientIsServedThroughIt() throws Exception {
+        SmallRingOptions so = SmallRingOptions.defaults();
+        PacketSocket.Filter f = PacketSocketNetnsTest.vipFilter(80);
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                f.largerThan(so.maxFrameLength())));
+        SmallFrameSocket small = net.inNamespace(proxy, () -> SmallFrameSocket.open(link.b(), so, f));
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[]{VIP6_HI, VIP6_LO}, true, 8);
+        TinyHttpApp app = new TinyHttpApp();
+        try (Shard shard = startShard(socket, small, opts, app)) {
+            assertThat(shard.smallFrames()).isSameAs(small);
+            for (int i = 0; i < 3; i++) {
+                NetNs.Result r4 = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5",
+                        "http://" + VIP + ":80/");
+                assertThat(r4.exit()).as("IPv4 curl exit, " + r4.err()).isZero();
+                assertThat(r4.out()).isEqualTo("hello\n");
+            }
+            NetNs.Result r6 = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5",
+                    "http://[" + VIP6 + "]:80/");
+            assertThat(r6.exit()).as("IPv6 curl exit, " + r6.err()).isZero();
+            assertThat(r6.out()).isEqualTo("hello\n");
+            Thread.sleep(50);
+            ShardCounters c = shard.snapshot().get(5, TimeUnit.SECONDS);
+            System.out.printf("shard with small ring: small ring %d frames (kernel %d, drops %d), large ring %d,"
+                    + " in %d, to engine %d%n", c.smallRxFrames, c.smallKernelPackets, c.smallKernelDrops,
+                    c.rxFrames, c.framesIn, c.framesToEngine);
+            assertThat(app.served).hasSize(4);
+            assertThat(c.smallRxFrames).isPositive().isEqualTo(c.framesIn);
+            assertThat(c.smallKernelPackets).isGreaterThanOrEqualTo(c.smallRxFrames);
+            assertThat(c.rxFrames).as("nothing small on the V3 ring").isZero();
+            assertThat(c.arpReplies).isPositive();
+            assertThat(c.ndAdvertisements).isPositive();
+            assertThat(c.smallKernelDrops + c.kernelDrops + c.smallRxTruncated + c.smallRxMalformed).isZero();
+            assertThat(c.engineErrors).isZero();
+        }
+        assertThat(small.frameReady()).as("closed with the shard").isFalse();
+    }
+
+    /** Both rings report the interface going down once each, neither spins the loop, and service resumes. */
+    @Test
+    void aLinkFlapUnderBothRingsIsReportedOncePerRing() throws Exception {
+        SmallRingOptions so = SmallRingOptions.defaults();
+        PacketSocket.Filter f = PacketSocketNetnsTest.vipFilter(80);
+        PacketSocket socket = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
+                f.largerThan(so.maxFrameLength())));
+        SmallFrameSocket small = net.inNamespace(proxy, () -> SmallFrameSocket.open(link.b(), so, f));
+        Shard.Options opts = new Shard.Options(new int[]{VIP_INT}, new long[0], true, 8);
+        try (Shard shard = startShard(socket, small, opts, new TinyHttpApp())) {
+            long before = shard.snapshot().get(5, TimeUnit.SECONDS).wakeups;
+            net.exec(proxy, "ip", "link", "set", link.b(), "down");
+            Thread.sleep(300);
+            ShardCounters down = shard.snapshot().get(5, TimeUnit.SECONDS);
+            assertThat(down.socketErrors).isEqualTo(2);
+            assertThat(down.lastSocketErrno).as("ENETDOWN").isEqualTo(100);
+            assertThat(down.wakeups - before).as("no spinning on the error").isLessThan(10);
+            net.exec(proxy, "ip", "link", "set", link.b(), "up");
+            NetNs.Result r = net.execMayFail(client, 10, "curl", "-s", "--max-time", "5", "http://" + VIP + ":80/");
+            assertThat(r.exit()).as(r.err()).isZero();
+            assertThat(r.out()).isEqualTo("hello\n");
         }
     }
 }
