@@ -422,6 +422,11 @@ class ShardNetnsTest {
             assertThat(c.ndAdvertisements).isPositive();
             assertThat(c.smallKernelDrops + c.kernelDrops + c.smallRxTruncated + c.smallRxMalformed).isZero();
             assertThat(c.engineErrors).isZero();
+            Thread.sleep(200);
+            long idle = shard.snapshot().get(5, TimeUnit.SECONDS).wakeups;
+            Thread.sleep(300);
+            assertThat(shard.snapshot().get(5, TimeUnit.SECONDS).wakeups - idle)
+                    .as("an idle V2 ring does not keep the level-triggered loop awake").isLessThan(5);
         }
         assertThat(small.frameReady()).as("closed with the shard").isFalse();
     }
