@@ -118,7 +118,7 @@ final class Shards {
         // the small-frame ring's fanout group: another id (a group holds one ring version), the same flow hash
         SmallRingOptions small = settings.ring().smallFrameCount() == 0 ? null
                 : new SmallRingOptions(settings.ring().smallFrameSize(), settings.ring().smallFrameCount(),
-                        fanout < 0 ? -1 : fanout ^ 0x8000);
+                        settings.ring().smallFrameMax(), fanout < 0 ? -1 : fanout ^ 0x8000);
         PacketSocket.Filter largeFilter = small == null ? filter : filter.largerThan(small.maxFrameLength());
         Shard.Options options = new Shard.Options(filter.vip4(), filter.vip6(),
                 settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE);

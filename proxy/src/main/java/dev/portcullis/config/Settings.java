@@ -84,7 +84,7 @@ public final class Settings {
      * (slot size and count; a count of 0: no small ring, every frame waits for a V3 block to retire).
      */
     public record Ring(int blockSize, int blockCount, Duration retireTimeout, int smallFrameSize,
-                       int smallFrameCount) {}
+                       int smallFrameCount, int smallFrameMax) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -274,7 +274,11 @@ public final class Settings {
         if (smallCount != 0 && (smallCount < 16 || smallCount % perPage != 0)) {
             throw r.error("ring.small-frame-count", "0 or a slot count from 16 to 1048576 that is a multiple of " + perPage);
         }
-        ring = new Ring((int) blockSize, blockCount, retire, (int) smallSize, smallCount);
+        long smallMax = r.bytes("ring.small-frame-max", 60, 65536);
+        if (smallMax > smallSize - 128) {
+            throw r.error("ring.small-frame-max", "at most small-frame-size - 128 = " + (smallSize - 128) + " bytes (the slot's headroom)");
+        }
+        ring = new Ring((int) blockSize, blockCount, retire, (int) smallSize, smallCount, (int) smallMax);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -108,12 +108,13 @@ class SmallFrameSocketNetnsTest {
      * large one, no frame on both (a third, unsplit ring counts every frame once) and none on neither (every
      * byte of the stream is seen), nothing cut, nothing dropped.
      */
-    @ParameterizedTest(name = "offloads {0}")
-    @ValueSource(booleans = {true, false})
-    void smallFramesOnTheV2RingMergedFramesOnV3AndEveryFrameOnExactlyOne(boolean offloads) throws Exception {
+    @ParameterizedTest(name = "offloads {0}, split {1}")
+    @CsvSource({"true, 256", "false, 256", "true, 1920", "false, 1920"})
+    void smallFramesOnTheV2RingMergedFramesOnV3AndEveryFrameOnExactlyOne(boolean offloads, int split)
+            throws Exception {
         net.offloads(client, link.a(), offloads);
         int bytes = 4_000_000;
-        SmallRingOptions so = SmallRingOptions.defaults();
+        SmallRingOptions so = SmallRingOptions.defaults().withFrames(2048, 4096, split);
         try (PacketSocket large = net.inNamespace(proxy, () -> PacketSocket.open(link.b(), RingOptions.defaults(),
                 SERVER.largerThan(so.maxFrameLength())));
              SmallFrameSocket small = net.inNamespace(proxy, () -> SmallFrameSocket.open(link.b(), so, SERVER));
@@ -153,8 +154,8 @@ class SmallFrameSocketNetnsTest {
             whole.readStatistics();
             List<Seen> onSmall = seen.stream().filter(f -> f.ring() == 0).toList();
             List<Seen> onLarge = seen.stream().filter(f -> f.ring() == 1).toList();
-            System.out.printf("split (offloads %s): small ring %d frames (max %d bytes), large ring %d frames (min %d,"
-                            + " max %d), unsplit ring %d; drops %d/%d/%d%n", offloads, onSmall.size(),
+            System.out.printf("split %d (offloads %s): small ring %d frames (max %d bytes), large ring %d frames (min %d,"
+                            + " max %d), unsplit ring %d; drops %d/%d/%d%n", split, offloads, onSmall.size(),
                     onSmall.stream().mapToInt(Seen::length).max().orElse(0), onLarge.size(),
                     onLarge.stream().mapToInt(Seen::length).min().orElse(0),
                     onLarge.stream().mapToInt(Seen::length).max().orElse(0), all.size(), small.kernelDrops,
@@ -170,8 +171,14 @@ class SmallFrameSocketNetnsTest {
             if (offloads) {
                 assertThat(onLarge).as("TSO frames arrive merged, on V3").isNotEmpty();
                 assertThat(onLarge).anyMatch(f -> f.length() > 16_000);
-            } else {
+            } else if (split >= 1514) {
                 assertThat(onLarge).as("without offloads every segment fits a slot").isEmpty();
+            } else {
+                assertThat(onLarge).as("without offloads the MTU-sized segments stay on V3").isNotEmpty()
+                        .allMatch(f -> f.length() <= 1514);
+            }
+            if (split < 1514) {
+                assertThat(onSmall).as("no full-sized data segment on the small ring").allMatch(f -> f.payload() < split);
             }
             assertThat(seen).as("exactly one ring per frame: the unsplit ring saw the same frames")
                     .hasSameSizeAs(all);

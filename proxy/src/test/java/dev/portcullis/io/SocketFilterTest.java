@@ -272,8 +272,10 @@ class SocketFilterTest {
         long[] large = SocketFilter.program(VIPS4, VIPS6, ports, SPLIT, false);
         assertThat(run(small, syn)).isPositive();
         assertThat(run(large, syn)).isZero();
-        assertThat(run(small, mtu)).as("an MTU-sized frame fits a 2 KB slot").isPositive();
-        assertThat(run(large, mtu)).isZero();
+        assertThat(run(small, mtu)).as("a data segment stays with the merged ones").isZero();
+        assertThat(run(large, mtu)).isPositive();
+        long[] smallMtu = SocketFilter.program(VIPS4, VIPS6, ports, 1920, true);
+        assertThat(run(smallMtu, mtu)).as("split 1920: an MTU-sized frame fits a 2 KB slot").isPositive();
         assertThat(run(small, gro)).isZero();
         assertThat(run(large, gro)).isPositive();
         assertThat(run(small, padded(syn, SPLIT))).as("len == split: small").isPositive();
