@@ -11,6 +11,8 @@ import dev.portcullis.io.PacketSocket;
 import dev.portcullis.io.RingOptions;
 import dev.portcullis.io.Shard;
 import dev.portcullis.io.ShardCounters;
+import dev.portcullis.io.SmallFrameSocket;
+import dev.portcullis.io.SmallRingOptions;
 import dev.portcullis.metrics.PortcullisMetrics;
 import dev.portcullis.metrics.ShardPublisher;
 import dev.portcullis.metrics.ShardSnapshot;
@@ -113,6 +115,11 @@ final class Shards {
         RingOptions ring = new RingOptions(settings.ring().blockSize(), settings.ring().blockCount(), FRAME_SIZE,
                 (int) Math.max(1, settings.ring().retireTimeout().toMillis()), TX_BATCH_FRAMES, TX_BUFFER_BYTES, fanout);
         PacketSocket.Filter filter = filter(settings);
+        // the small-frame ring's fanout group: another id (a group holds one ring version), the same flow hash
+        SmallRingOptions small = settings.ring().smallFrameCount() == 0 ? null
+                : new SmallRingOptions(settings.ring().smallFrameSize(), settings.ring().smallFrameCount(),
+                        settings.ring().smallFrameMax(), fanout < 0 ? -1 : fanout ^ 0x8000);
+        PacketSocket.Filter largeFilter = small == null ? filter : filter.largerThan(small.maxFrameLength());
         Shard.Options options = new Shard.Options(filter.vip4(), filter.vip6(),
                 settings.vipMode() == Settings.VipMode.OWNED, MAX_BLOCKS_PER_WAKE,
                 settings.ring().shedSynsAfter().toNanos(), settings.ring().provenSourcesFor().toNanos());
@@ -124,14 +131,22 @@ final class Shards {
             Part p = new Part(i++, (IoEventLoop) e);
             parts.add(p);
             PacketSocket socket;
+            SmallFrameSocket smallSocket = null;
             try {
-                socket = PacketSocket.open(settings.interfaceName(), ring, filter);
+                // shard i joins both fanout groups i-th: the same hash picks the same shard in each
+                socket = PacketSocket.open(settings.interfaceName(), ring, largeFilter);
+                try {
+                    smallSocket = small == null ? null : SmallFrameSocket.open(settings.interfaceName(), small, filter);
+                } catch (IOException ex) {
+                    socket.close();
+                    throw ex;
+                }
             } catch (IOException ex) {
                 throw new Portcullis.StartFailure("cannot open the AF_PACKET ring on " + settings.interfaceName() + ": " + ex.getMessage());
             }
             EngineConfig cfg = EngineSettings.engineConfig(settings, socket.mac(), socket.mtu());
             try {
-                p.shard = Shard.start(p.loop, socket, options, sink -> {
+                p.shard = Shard.start(p.loop, socket, smallSocket, options, sink -> {
                     // on the loop: the engine, then the relay that receives its events
                     Forward events = new Forward();
                     p.engine = new TcpEngine(cfg, new CookieCodec(secret), sink, events);
@@ -144,6 +159,7 @@ final class Shards {
                 }, new SynGuard(guardConfig)).get(10, TimeUnit.SECONDS);
             } catch (Exception ex) {
                 socket.close();
+                if (smallSocket != null) smallSocket.close();
                 throw new Portcullis.StartFailure("shard " + p.index + " did not start: " + rootMessage(ex));
             }
             p.loop.execute(() -> { }); // p.shard is read on the loop only after this point (happens-before via the queue)
@@ -153,9 +169,11 @@ final class Shards {
         }
         checker = new HealthChecker(parts.get(0).loop, pools);
         checker.start();
-        log.info("{} shard(s) on {} (mtu {}), ring {} x {} bytes, retire {} ms{}", n, settings.interfaceName(),
+        log.info("{} shard(s) on {} (mtu {}), ring {} x {} bytes, retire {} ms, {}{}", n, settings.interfaceName(),
                 parts.get(0).shard.socket().mtu(), ring.blockCount(), ring.blockSize(), ring.retireBlockTovMs(),
-                fanout >= 0 ? ", fanout group " + fanout : "");
+                small == null ? "no small-frame ring" : "small-frame ring " + small.frameCount() + " x "
+                        + small.frameSize() + " bytes (frames <= " + small.maxFrameLength() + ")",
+                fanout >= 0 ? ", fanout groups " + fanout + (small == null ? "" : " and " + small.fanoutGroup()) : "");
         log.info("guard per shard: source limit {}/s (burst {}), prefix limit {}/s (burst {}), {} allow and {} deny"
                         + " blocks, sketch {} x {}, {} heavy-hitter counters", guardConfig.sourceRate(), guardConfig.sourceBurst(),
                 guardConfig.prefixRate(), guardConfig.prefixBurst(), guardConfig.allow().size(), guardConfig.deny().size(),
@@ -239,11 +257,14 @@ final class Shards {
         d[k++] = e.dropsOooFull; d[k++] = e.dropsMemory; d[k++] = e.dropsAfterClose; d[k++] = e.dropsNoConnection;
         d[k++] = e.rstsRateLimited;
         // a walker that misreads the ring shows here (an alignment check once dropped half of every block)
-        d[k++] = p.shard.socket().rxMalformed(); d[k++] = sc.txDropped; d[k++] = sc.txErrors; d[k++] = sc.engineErrors;
+        d[k++] = p.shard.socket().rxMalformed() + sc.smallRxMalformed; d[k++] = sc.txDropped; d[k++] = sc.txErrors;
+        d[k++] = sc.engineErrors;
         d[k] = sc.synsShed;
-        s.ringFrames = sc.rxFrames;
-        s.ringFramesCut = sc.rxTruncated;
-        s.ringDrops = sc.kernelDrops;
+        s.ringFrames = sc.rxFrames + sc.smallRxFrames;
+        s.ringFramesCut = sc.rxTruncated + sc.smallRxTruncated;
+        s.ringDrops = sc.kernelDrops + sc.smallKernelDrops;
+        s.ringSmallFrames = sc.smallRxFrames;
+        s.ringSmallDrops = sc.smallKernelDrops;
         s.relayAccepted = r.accepted;
         s.relaySessions = p.relay.openSessions();
         s.relayBytesToBackend = r.bytesToBackend;

@@ -79,9 +79,13 @@ public final class Settings {
                       int maxConnections, Duration idleTimeout, Duration zeroWindowTimeout, int rstRate,
                       int challengeAckLimit, int challengeAckGlobalLimit, boolean bbr) {}
 
-    /** The RX ring, and the overload rule over its queue ({@code shedSynsAfter} zero: never shed). */
-    public record Ring(int blockSize, int blockCount, Duration retireTimeout, Duration shedSynsAfter,
-                       Duration provenSourcesFor) {}
+    /**
+     * The TPACKET_V3 ring (block size and count, retire timeout), the TPACKET_V2 small-frame ring beside it (slot
+     * size and count; a count of 0: no small ring, every frame waits for a V3 block to retire), and the overload
+     * rule over the rings' queue ({@code shedSynsAfter} zero: never shed).
+     */
+    public record Ring(int blockSize, int blockCount, Duration retireTimeout, int smallFrameSize,
+                       int smallFrameCount, int smallFrameMax, Duration shedSynsAfter, Duration provenSourcesFor) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -268,7 +272,19 @@ public final class Settings {
         Duration retire = r.duration("ring.retire-timeout", Duration.ofMillis(1), Duration.ofSeconds(1));
         Duration shedAfter = r.duration("ring.shed-syns-after", Duration.ZERO, Duration.ofSeconds(10));
         Duration provenFor = r.duration("ring.proven-sources-for", Duration.ZERO, Duration.ofDays(1));
-        ring = new Ring((int) blockSize, blockCount, retire, shedAfter, provenFor);
+        long smallSize = r.bytes("ring.small-frame-size", 256, 65536);
+        if (Long.bitCount(smallSize) != 1) throw r.error("ring.small-frame-size", "a power of two from 256 to 64K, such as 2K");
+        int smallCount = r.intIn("ring.small-frame-count", 0, 1 << 20, "a slot count from 16 to 1048576, or 0 for no small-frame ring");
+        int perPage = (int) Math.max(1, 4096 / smallSize);
+        if (smallCount != 0 && (smallCount < 16 || smallCount % perPage != 0)) {
+            throw r.error("ring.small-frame-count", "0 or a slot count from 16 to 1048576 that is a multiple of " + perPage);
+        }
+        long smallMax = r.bytes("ring.small-frame-max", 60, 65536);
+        if (smallMax > smallSize - 128) {
+            throw r.error("ring.small-frame-max", "at most small-frame-size - 128 = " + (smallSize - 128) + " bytes (the slot's headroom)");
+        }
+        ring = new Ring((int) blockSize, blockCount, retire, (int) smallSize, smallCount, (int) smallMax,
+                shedAfter, provenFor);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));

@@ -51,11 +51,27 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         void onFrame(MemorySegment ring, long offset, int length, int status, int vlanTci);
     }
 
-    /** Which frames the socket filter lets in: TCP to the VIPs (and the ports, if any), ARP, ND, ICMP errors. */
-    public record Filter(int[] vip4, long[] vip6, int[] ports) {
+    /**
+     * Which frames the socket filter lets in: TCP to the VIPs (and the ports, if any), ARP, ND, ICMP errors.
+     * {@code split} >= 0: this ring takes only frames longer than {@code split} bytes, the shard's
+     * {@link SmallFrameSocket} the others (see {@link SocketFilter}); -1: any length.
+     */
+    public record Filter(int[] vip4, long[] vip6, int[] ports, int split) {
+        public Filter(int[] vip4, long[] vip6, int[] ports) {
+            this(vip4, vip6, ports, SocketFilter.NO_SPLIT);
+        }
+
         /** No socket filter: every frame of the interface (tests and diagnostics only). */
         public static Filter none() {
             return new Filter(null, null, null);
+        }
+
+        /** The same filter for a ring that leaves frames of at most {@code maxSmall} bytes to the small ring. */
+        public Filter largerThan(int maxSmall) {
+            if (maxSmall < 0) {
+                throw new IllegalArgumentException("split must be >= 0: " + maxSmall);
+            }
+            return new Filter(vip4, vip6, ports, maxSmall);
         }
 
         boolean attached() {
@@ -104,9 +120,9 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
             this.mac = Native.interfaceMac(fd, device);
             this.mtu = Native.interfaceMtu(fd, device);
             Native.setsockoptInt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V3, "PACKET_VERSION TPACKET_V3");
-            if (filter.attached()) {
+            long[] program = SocketFilter.forRing(filter, filter.split(), false);
+            if (program != null) {
                 try (Arena a = Arena.ofConfined()) {
-                    long[] program = SocketFilter.program(filter.vip4(), filter.vip6(), filter.ports());
                     Native.setsockopt(fd, Native.SOL_SOCKET, Native.SO_ATTACH_FILTER,
                             SocketFilter.toFprog(program, a), "SO_ATTACH_FILTER");
                 }

@@ -71,9 +71,13 @@ public final class Shard implements AutoCloseable {
     }
 
     private static final long NO_TIMER = Long.MAX_VALUE;
+    /** Small-ring frames taken per wake-up at most (the ring stays readable and wakes the loop again). */
+    static final int SMALL_FRAMES_PER_WAKE = 1024;
 
     private final IoEventLoop loop;
     private final PacketSocket socket;
+    /** The TPACKET_V2 ring for frames the socket filter finds small (no block timer), or null. */
+    private final SmallFrameSocket small;
     private final Options options;
     private final ParsedFrame frame = new ParsedFrame();
     private final ShardCounters counters = new ShardCounters();
@@ -83,7 +87,7 @@ public final class Shard implements AutoCloseable {
     /** Sheds strangers' SYNs while the ring's queue is long (overload); see {@link SynShedder}. */
     private final SynShedder shedder;
     private TcpEngine engine;
-    private IoRegistration registration;
+    private IoRegistration registration, smallRegistration;
     private final RxHandler rx = new RxHandler();
     private final Runnable flushTask = this::flushNow;
     private final Runnable timerTask = this::onTimer;
@@ -93,11 +97,14 @@ public final class Shard implements AutoCloseable {
     private long nowNs, wallSeconds;
     /** CLOCK_REALTIME minus System.nanoTime (ms-exact), to age the ring's frames by their kernel timestamps. */
     private long realtimeOffsetNs;
+    /** True while the small-frame ring's frames are handed on (whose kernel timestamp ages the frame). */
+    private boolean readingSmall;
     private volatile boolean closed;
 
-    private Shard(IoEventLoop loop, PacketSocket socket, Options options, SynGuard guard) {
+    private Shard(IoEventLoop loop, PacketSocket socket, SmallFrameSocket small, Options options, SynGuard guard) {
         this.loop = loop;
         this.socket = socket;
+        this.small = small;
         this.options = options;
         this.mac = socket.mac();
         this.guard = guard;
@@ -121,13 +128,29 @@ public final class Shard implements AutoCloseable {
      */
     public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, Options options,
                                                  Function<FrameSink, TcpEngine> engineFactory, SynGuard guard) {
-        Shard shard = new Shard(loop, socket, options, guard);
+        return start(loop, socket, null, options, engineFactory, guard);
+    }
+
+    /**
+     * The same with a small-frame ring (null: none) read in each wake-up after the socket's ring; the socket's
+     * filter must leave it the small frames ({@link PacketSocket.Filter#largerThan}). The shard owns and closes it.
+     */
+    public static CompletableFuture<Shard> start(IoEventLoop loop, PacketSocket socket, SmallFrameSocket small,
+                                                 Options options, Function<FrameSink, TcpEngine> engineFactory,
+                                                 SynGuard guard) {
+        Shard shard = new Shard(loop, socket, small, options, guard);
         CompletableFuture<Shard> started = new CompletableFuture<>();
         loop.execute(() -> {
             try {
                 shard.engine = engineFactory.apply(socket);
                 socket.onFirstPending(shard::scheduleFlush);
-                loop.register(new RingHandle(shard)).addListener(f -> {
+                if (small != null) {
+                    // on the loop, register completes at once; a failure closes both rings below
+                    shard.smallRegistration = (IoRegistration) loop.register(new RingHandle(shard, small.fd()))
+                            .syncUninterruptibly().getNow();
+                    shard.smallRegistration.submit(EpollIoOps.EPOLLIN);
+                }
+                loop.register(new RingHandle(shard, socket.fd())).addListener(f -> {
                     if (!f.isSuccess()) {
                         shard.closeQuietly();
                         started.completeExceptionally(f.cause());
@@ -144,14 +167,13 @@ public final class Shard implements AutoCloseable {
                         shard.armTimer();
                         started.complete(shard);
                     } catch (Throwable t) {
-                        if (shard.registration != null) {
-                            shard.registration.cancel();
-                        }
+                        shard.cancelRegistrations();
                         shard.closeQuietly();
                         started.completeExceptionally(t);
                     }
                 });
             } catch (Throwable t) {
+                shard.cancelRegistrations();
                 shard.closeQuietly();
                 started.completeExceptionally(t);
             }
@@ -166,6 +188,11 @@ public final class Shard implements AutoCloseable {
 
     public PacketSocket socket() {
         return socket;
+    }
+
+    /** The small-frame ring, or null. */
+    public SmallFrameSocket smallFrames() {
+        return small;
     }
 
     /** The shard's engine: call it on {@link #eventLoop()} only. */
@@ -190,6 +217,14 @@ public final class Shard implements AutoCloseable {
         counters.sourcesProven = shedder.proven;
         into.copyFrom(counters);
         into.copySocket(socket);
+        if (small != null) {
+            try {
+                small.readStatistics();
+            } catch (IOException e) {
+                counters.setupErrors++;
+            }
+            into.copySmall(small);
+        }
     }
 
     /** The counters, copied on the loop (from any thread). */
@@ -212,7 +247,14 @@ public final class Shard implements AutoCloseable {
         long wallMs = System.currentTimeMillis();
         wallSeconds = wallMs / 1000;
         realtimeOffsetNs = wallMs * 1_000_000L - nowNs;
+        // the large ring first: of a flow's frames split over the two rings, those already handed over by V3
+        // (a retired block) are older than the small ones that woke us, so the engine sees less reordering
         socket.readBlocks(rx, options.maxBlocksPerWake());
+        if (small != null) {
+            readingSmall = true;
+            small.readFrames(rx, SMALL_FRAMES_PER_WAKE);
+            readingSmall = false;
+        }
         counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
         // relay's frames of the same iteration share the sendmmsg
@@ -277,7 +319,8 @@ public final class Shard implements AutoCloseable {
             int verdict = guard.onSyn(frame.srcHi, frame.srcLo, nowNs);
             if (verdict != SynGuard.PASS) return verdict == SynGuard.ALLOW_LISTED; // allow-listed: never shed
         }
-        long queuedAt = socket.lastFrameRealtimeNs(); // 0: not from the ring (tests)
+        // 0: not from a ring (tests)
+        long queuedAt = readingSmall ? small.lastFrameRealtimeNs() : socket.lastFrameRealtimeNs();
         return queuedAt == 0
                 || !shedder.shed(frame.srcHi, frame.srcLo, System.nanoTime() + realtimeOffsetNs - queuedAt, nowNs);
     }
@@ -443,10 +486,10 @@ public final class Shard implements AutoCloseable {
         armTimer(); // relay calls into the engine may have moved its deadline
     }
 
-    void onSocketError() {
+    void onSocketError(boolean smallRing) {
         counters.socketErrors++;
         try {
-            counters.lastSocketErrno = socket.takeError();
+            counters.lastSocketErrno = smallRing ? small.takeError() : socket.takeError();
         } catch (IOException e) {
             counters.setupErrors++;
         }
@@ -521,11 +564,9 @@ public final class Shard implements AutoCloseable {
                 if (timer != null) {
                     timer.cancel(false);
                 }
-                if (registration != null) {
-                    registration.cancel();
-                }
+                cancelRegistrations();
                 socket.flush();
-                socket.close();
+                closeRings();
                 done.complete(null);
             } catch (Throwable t) {
                 done.completeExceptionally(t);
@@ -547,24 +588,43 @@ public final class Shard implements AutoCloseable {
         }
     }
 
-    /** A start that failed gives the socket back. */
+    /** A start that failed gives the sockets back. */
     private void closeQuietly() {
         closed = true;
         try {
-            socket.close();
+            closeRings();
         } catch (IOException ignored) {
             // already failing
         }
     }
 
-    /** The ring's fd as a Netty epoll handle; events call back into the shard on the loop thread. */
+    private void cancelRegistrations() {
+        if (registration != null) {
+            registration.cancel();
+        }
+        if (smallRegistration != null) {
+            smallRegistration.cancel();
+        }
+    }
+
+    private void closeRings() throws IOException {
+        try {
+            socket.close();
+        } finally {
+            if (small != null) {
+                small.close();
+            }
+        }
+    }
+
+    /** A ring's fd as a Netty epoll handle; events call back into the shard (which reads both rings) on the loop. */
     private static final class RingHandle implements EpollIoHandle {
         private final Shard shard;
         private final FileDescriptor fd;
 
-        RingHandle(Shard shard) {
+        RingHandle(Shard shard, int fd) {
             this.shard = shard;
-            this.fd = new FileDescriptor(shard.socket.fd());
+            this.fd = new FileDescriptor(fd);
         }
 
         @Override
@@ -577,7 +637,7 @@ public final class Shard implements AutoCloseable {
             if (event instanceof EpollIoEvent e && e.ops().contains(EpollIoOps.EPOLLERR)) {
                 // e.g. ENETDOWN when the interface goes down: level-triggered epoll would report it again and
                 // again until it is read, spinning the loop; reading SO_ERROR clears it
-                shard.onSocketError();
+                shard.onSocketError(fd.intValue() != shard.socket.fd());
             }
             shard.onReadable();
         }
@@ -588,7 +648,7 @@ public final class Shard implements AutoCloseable {
             if (!shard.closed) {
                 try {
                     shard.closed = true;
-                    shard.socket.close();
+                    shard.closeRings();
                 } catch (IOException ignored) {
                     // shutting down
                 }

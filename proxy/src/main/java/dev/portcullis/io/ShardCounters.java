@@ -24,6 +24,8 @@ public final class ShardCounters {
     // from the socket
     public long rxFrames, rxBytes, rxBlocks, rxTruncated, txFrames, txBytes, txBatches, txDropped, txErrors;
     public long kernelPackets, kernelDrops, kernelFreezeQueueCount;
+    /** From the small-frame ring (TPACKET_V2), when the shard has one: its frames, cuts, and kernel statistics. */
+    public long smallRxFrames, smallRxBytes, smallRxTruncated, smallRxMalformed, smallKernelPackets, smallKernelDrops;
 
     void copyFrom(ShardCounters o) {
         System.arraycopy(o.parseDrops, 0, parseDrops, 0, parseDrops.length);
@@ -44,6 +46,11 @@ public final class ShardCounters {
         txFrames = s.txFrames; txBytes = s.txBytes; txBatches = s.txBatches; txDropped = s.txDropped;
         txErrors = s.txErrors; kernelPackets = s.kernelPackets; kernelDrops = s.kernelDrops;
         kernelFreezeQueueCount = s.kernelFreezeQueueCount;
+    }
+
+    void copySmall(SmallFrameSocket s) {
+        smallRxFrames = s.rxFrames(); smallRxBytes = s.rxBytes(); smallRxTruncated = s.rxTruncated();
+        smallRxMalformed = s.rxMalformed(); smallKernelPackets = s.kernelPackets; smallKernelDrops = s.kernelDrops;
     }
 
     /** The sum of all parse drops. */

@@ -27,11 +27,19 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * The frame is seen from its Ethernet header. An 802.1Q tag is usually in metadata by then (EtherType at 12);
  * one kept inline (rx-vlan-offload off) is handled by a second copy of the body 4 bytes further on. Offsets
  * below are from the frame start.
+ *
+ * <p>Split by length: a shard reads two rings, a TPACKET_V2 ring of small fixed slots that wakes the reader per
+ * frame (SYNs, ACKs, ARP, small data) and the TPACKET_V3 ring whose blocks hold 64 KB GRO/TSO frames but are
+ * handed over only when full or after the 1 ms block timer. Each ring's program ends in the same length test with
+ * opposite outcomes ({@code len <= split} for the small ring, {@code len > split} for the large one), so every
+ * frame the VIP filter accepts goes to exactly one ring.
  */
 final class SocketFilter {
     // BPF opcodes (linux/bpf_common.h)
     private static final int LD_W_ABS = 0x20, LD_H_ABS = 0x28, LD_B_ABS = 0x30, LD_H_IND = 0x48, LD_B_IND = 0x50;
-    private static final int LDX_B_MSH = 0xb1, JEQ_K = 0x15, JSET_K = 0x45, JA = 0x05, RET_K = 0x06;
+    private static final int LDX_B_MSH = 0xb1, JEQ_K = 0x15, JGT_K = 0x25, JSET_K = 0x45, JA = 0x05, RET_K = 0x06;
+    /** BPF_LD|BPF_W|BPF_LEN: A = the frame's length (skb->len from the Ethernet header: the ring's tp_len). */
+    private static final int LD_W_LEN = 0x80;
     private static final int ACCEPT = 0x40000, DROP = 0;
 
     private static final int ETHERTYPE = 12, IP4 = 14, IP6 = 14;
@@ -69,6 +77,10 @@ final class SocketFilter {
 
         void jset(int k, String jt, String jf) {
             code.add(new Insn(JSET_K, s(jt), s(jf), k, null));
+        }
+
+        void jgt(int k, String jt, String jf) {
+            code.add(new Insn(JGT_K, s(jt), s(jf), k, null));
         }
 
         void ja(String target) {
@@ -119,18 +131,48 @@ final class SocketFilter {
      * conditional jump stays within its 255-instruction reach.
      */
     static long[] program(int[] vip4, long[] vip6, int[] ports) {
+        return program(vip4, vip6, ports, NO_SPLIT, false);
+    }
+
+    /** No length split: the program accepts what the VIP filter accepts, whatever its length. */
+    static final int NO_SPLIT = -1;
+
+    /**
+     * The same program ending in a length test: with {@code small} it accepts only frames of at most
+     * {@code split} bytes, without it only longer ones ({@code split} {@link #NO_SPLIT}: no test).
+     */
+    static long[] program(int[] vip4, long[] vip6, int[] ports, int split, boolean small) {
         if (vip6.length % 2 != 0) {
             throw new IllegalArgumentException("vip6 holds hi/lo pairs");
         }
         Asm a = new Asm();
-        body(a, 0, vip4, vip6, ports);
+        body(a, 0, vip4, vip6, ports, split, small);
         a.scope = "tagged.";
-        body(a, 4, vip4, vip6, ports);
+        body(a, 4, vip4, vip6, ports, split, small);
         return a.assemble();
     }
 
+    /** Only the length test (a socket without a VIP filter that still shares the frames with its other ring). */
+    static long[] lengthOnly(int split, boolean small) {
+        Asm a = new Asm();
+        a.label("accept");
+        accept(a, split, small);
+        return a.assemble();
+    }
+
+    /**
+     * The program a ring's socket attaches: the VIP filter (if any) with the length split (if any); null when
+     * neither (the ring takes every frame of the interface).
+     */
+    static long[] forRing(PacketSocket.Filter filter, int split, boolean small) {
+        if (filter.attached()) {
+            return program(filter.vip4(), filter.vip6(), filter.ports(), split, small);
+        }
+        return split == NO_SPLIT ? null : lengthOnly(split, small);
+    }
+
     /** One frame layout: every offset moved by {@code off} (4 after an inline 802.1Q tag). */
-    private static void body(Asm a, int off, int[] vip4, long[] vip6, int[] ports) {
+    private static void body(Asm a, int off, int[] vip4, long[] vip6, int[] ports, int split, boolean small) {
         a.label("start");
         a.op(LD_H_ABS, ETHERTYPE + off);
         a.jeq(0x0806, "accept", null);
@@ -203,6 +245,16 @@ final class SocketFilter {
         a.ja("drop");
 
         a.label("accept");
+        accept(a, split, small);
+    }
+
+    /** The "accept" and "drop" labels: the length split (if any), then the two returns. */
+    private static void accept(Asm a, int split, boolean small) {
+        if (split != NO_SPLIT) {
+            a.op(LD_W_LEN, 0);
+            a.jgt(split, small ? "drop" : "ok", small ? "ok" : "drop");
+        }
+        a.label("ok");
         a.op(RET_K, ACCEPT);
         a.label("drop");
         a.op(RET_K, DROP);

@@ -119,9 +119,11 @@ public final class PortcullisMetrics implements AutoCloseable {
             int idx = i;
             counter(p, t.and("reason", dropReasons[i]), "portcullis.drops", "frames dropped, by reason", s -> s.drops[idx]);
         }
-        counter(p, t, "portcullis.ring.frames", "frames read from the RX ring", s -> s.ringFrames);
-        counter(p, t, "portcullis.ring.frames.cut", "frames the ring cut short (tp_snaplen < tp_len), dropped", s -> s.ringFramesCut);
+        counter(p, t, "portcullis.ring.frames", "frames read from the RX rings", s -> s.ringFrames);
+        counter(p, t, "portcullis.ring.frames.cut", "frames a ring cut short (tp_snaplen < tp_len), dropped", s -> s.ringFramesCut);
         counter(p, t, "portcullis.ring.drops", "frames the kernel dropped for want of ring space (PACKET_STATISTICS)", s -> s.ringDrops);
+        counter(p, t, "portcullis.ring.small.frames", "frames read from the small-frame (TPACKET_V2) ring, part of ring_frames", s -> s.ringSmallFrames);
+        counter(p, t, "portcullis.ring.small.drops", "drops of the small-frame ring, part of ring_drops (PACKET_STATISTICS)", s -> s.ringSmallDrops);
         counter(p, t, "portcullis.relay.accepted", "connections taken by the relay", s -> s.relayAccepted);
         gauge(p, t, "portcullis.relay.sessions", "connections being relayed", s -> s.relaySessions);
         FunctionCounter.builder("portcullis.relay", p, pp -> pp.current().relayBytesToBackend).baseUnit("bytes")

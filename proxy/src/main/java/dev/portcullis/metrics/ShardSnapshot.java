@@ -15,7 +15,10 @@ public final class ShardSnapshot {
     public long established, retransmissions, challengeAcks, rstsSent;
     public long retransmissionsTimeout, rtoExpirations, tailLossProbes;
     public final long[] drops;
+    /** Both RX rings together (frames read, cut, dropped by the kernel for want of room). */
     public long ringFrames, ringFramesCut, ringDrops;
+    /** The small-frame (TPACKET_V2) ring's share of ringFrames and ringDrops. */
+    public long ringSmallFrames, ringSmallDrops;
     public long relayAccepted, relaySessions, relayBytesToBackend, relayBytesToClient;
     public long relayNoBackend, relayBackendResets, relayClientResets, relayConnectFailures;
     /** The SYN guard: pure SYNs checked, passed from the allow list, dropped by reason; its fixed memory. */

@@ -65,6 +65,9 @@ class SettingsTest {
         assertThat(s.ring().shedSynsAfter()).isEqualTo(Duration.ofMillis(5));
         assertThat(s.ring().provenSourcesFor()).isEqualTo(Duration.ofSeconds(120));
         assertThat(s.ring().blockSize()).isEqualTo(1 << 20);
+        assertThat(s.ring().smallFrameSize()).isEqualTo(512);
+        assertThat(s.ring().smallFrameCount()).isEqualTo(16384);
+        assertThat(s.ring().smallFrameMax()).isEqualTo(256);
         assertThat(s.admin().port()).isEqualTo(9090);
         assertThat(s.installNftRule()).isTrue();
         assertThat(s.shutdownGracePeriod()).isEqualTo(Duration.ofSeconds(30));
@@ -119,6 +122,11 @@ class SettingsTest {
             portcullis.tcp.idle-timout = 5m ;; portcullis.tcp.idle-timout ;; no such key
             portcullis.shards = -1 ;; portcullis.shards ;; shard count
             portcullis.ring.block-size = 300K ;; portcullis.ring.block-size ;; power of two
+            portcullis.ring.small-frame-size = 3000 ;; portcullis.ring.small-frame-size ;; power of two
+            portcullis.ring.small-frame-count = 17 ;; portcullis.ring.small-frame-count ;; multiple of 8
+            portcullis.ring.small-frame-count = 8 ;; portcullis.ring.small-frame-count ;; 0 or a slot count
+            portcullis.ring.small-frame-max = 400 ;; portcullis.ring.small-frame-max ;; at most small-frame-size - 128 = 384
+            portcullis.ring.small-frame-max = 20 ;; portcullis.ring.small-frame-max ;; a size from
             portcullis.install-nft-rule = perhaps ;; portcullis.install-nft-rule ;; true or false
             portcullis.gateway-mac = "01:00:5e:00:00:01" ;; portcullis.gateway-mac ;; unicast
             portcullis.pools.web.balance = random ;; portcullis.pools.web.balance ;; round-robin | least-connections | source-hash

@@ -34,6 +34,8 @@ final class MetricCatalog {
             "portcullis_ring_frames_total",
             "portcullis_ring_frames_cut_total",
             "portcullis_ring_drops_total",              // the kernel's drops for want of ring space
+            "portcullis_ring_small_frames_total",       // the small-frame (TPACKET_V2) ring's share of the two above
+            "portcullis_ring_small_drops_total",
             "portcullis_relay_accepted_total",
             "portcullis_relay_sessions",
             "portcullis_relay_bytes_total",             // {direction}

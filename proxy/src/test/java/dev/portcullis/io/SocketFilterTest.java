@@ -46,7 +46,9 @@ class SocketFilterTest {
                     }
                     x = (p[k] & 0xf) * 4;
                 }
+                case 0x80 -> a = p.length; // BPF_LD|BPF_W|BPF_LEN: skb->len, the frame from its Ethernet header
                 case 0x15 -> pc += a == k ? jt : jf;
+                case 0x25 -> pc += Integer.compareUnsigned(a, k) > 0 ? jt : jf;
                 case 0x45 -> pc += (a & k) != 0 ? jt : jf;
                 case 0x05 -> pc += k;
                 case 0x06 -> {
@@ -248,6 +250,91 @@ class SocketFilterTest {
             }
             assertThat(accepted).as("the generator reaches both outcomes").isBetween(100, 4900);
         }
+    }
+
+    // ------------------------------------------------------------------ the length split between the two rings
+
+    static final int SPLIT = SmallRingOptions.defaults().maxFrameLength();
+
+    static byte[] padded(byte[] f, int length) {
+        byte[] out = new byte[length];
+        System.arraycopy(f, 0, out, 0, Math.min(f.length, length));
+        return out;
+    }
+
+    @Test
+    void aSynGoesToTheSmallRingAndAMergedFrameToTheLargeOne() {
+        int[] ports = {80};
+        byte[] syn = padded(ipv4(VIP4, 6, 5, 0x4000, 80, 0), 74);
+        byte[] gro = padded(ipv4(VIP4, 6, 5, 0x4000, 80, 0), 65_226);
+        byte[] mtu = padded(ipv4(VIP4, 6, 5, 0x4000, 80, 0), 1514);
+        long[] small = SocketFilter.program(VIPS4, VIPS6, ports, SPLIT, true);
+        long[] large = SocketFilter.program(VIPS4, VIPS6, ports, SPLIT, false);
+        assertThat(run(small, syn)).isPositive();
+        assertThat(run(large, syn)).isZero();
+        assertThat(run(small, mtu)).as("a data segment stays with the merged ones").isZero();
+        assertThat(run(large, mtu)).isPositive();
+        long[] smallMtu = SocketFilter.program(VIPS4, VIPS6, ports, 1920, true);
+        assertThat(run(smallMtu, mtu)).as("split 1920: an MTU-sized frame fits a 2 KB slot").isPositive();
+        assertThat(run(small, gro)).isZero();
+        assertThat(run(large, gro)).isPositive();
+        assertThat(run(small, padded(syn, SPLIT))).as("len == split: small").isPositive();
+        assertThat(run(large, padded(syn, SPLIT + 1))).as("len == split + 1: large").isPositive();
+        assertThat(run(small, eth(42, 0x0806).array())).as("ARP").isPositive();
+        byte[] otherPort = padded(ipv4(VIP4, 6, 5, 0, 81, 0), 74);
+        assertThat(run(small, otherPort)).as("the VIP filter still applies").isZero();
+        assertThat(run(large, padded(otherPort, 9000))).isZero();
+    }
+
+    @ParameterizedTest(name = "seed {0}")
+    @ValueSource(longs = {7, 8, 9})
+    void everyAcceptedFrameGoesToExactlyOneRing(long seed) {
+        Random r = new Random(seed);
+        int[][] portSets = {{}, {80, 443}};
+        for (int split : new int[]{SPLIT, 128, 9000}) {
+            for (int[] ports : portSets) {
+                long[] whole = prog(ports);
+                long[] small = SocketFilter.program(VIPS4, VIPS6, ports, split, true);
+                long[] large = SocketFilter.program(VIPS4, VIPS6, ports, split, false);
+                int both = 0;
+                for (int i = 0; i < 3000; i++) {
+                    byte[] f = randomFrame(r, ports);
+                    if (r.nextBoolean()) { // data after the headers: any length up to a 64 KB merged frame
+                        f = padded(f, f.length + (r.nextInt(4) == 0 ? r.nextInt(65_000) : r.nextInt(3000)));
+                    }
+                    boolean s = run(small, f) > 0, l = run(large, f) > 0;
+                    assertThat(!s || !l).as("never both rings: %d bytes", f.length).isTrue();
+                    assertThat(s || l).as("accepted by one ring iff the VIP filter accepts it").isEqualTo(run(whole, f) > 0);
+                    assertThat(!s || f.length <= split).isTrue();
+                    assertThat(!l || f.length > split).isTrue();
+                    both += s ? 1 : 0;
+                    both += l ? 2 : 0;
+                }
+                assertThat(both).as("the generator reaches both rings").isGreaterThan(100);
+            }
+        }
+    }
+
+    @Test
+    void withoutAVipFilterTheLengthTestAloneSplitsTheFrames() {
+        long[] small = SocketFilter.forRing(PacketSocket.Filter.none(), SPLIT, true);
+        long[] large = SocketFilter.forRing(PacketSocket.Filter.none(), SPLIT, false);
+        assertThat(SocketFilter.forRing(PacketSocket.Filter.none(), SocketFilter.NO_SPLIT, false)).isNull();
+        Random r = new Random(5);
+        for (int i = 0; i < 2000; i++) {
+            byte[] f = new byte[r.nextInt(70_000)];
+            assertThat(run(small, f) > 0).isEqualTo(f.length <= SPLIT);
+            assertThat(run(large, f) > 0).isEqualTo(f.length > SPLIT);
+        }
+    }
+
+    @Test
+    void theLargeRingsFilterComesFromTheFilterRecord() {
+        PacketSocket.Filter f = new PacketSocket.Filter(VIPS4, VIPS6, new int[]{80});
+        assertThat(SocketFilter.forRing(f, f.split(), false)).containsExactly(prog(80));
+        PacketSocket.Filter large = f.largerThan(SPLIT);
+        assertThat(SocketFilter.forRing(large, large.split(), false))
+                .containsExactly(SocketFilter.program(VIPS4, VIPS6, new int[]{80}, SPLIT, false));
     }
 
     static byte[] randomFrame(Random r, int[] ports) {
