@@ -8,6 +8,7 @@ import dev.portcullis.guard.SynGuard;
 import dev.portcullis.config.Settings;
 import dev.portcullis.cookie.CookieCodec;
 import dev.portcullis.io.PacketSocket;
+import dev.portcullis.io.TxRing;
 import dev.portcullis.io.RingOptions;
 import dev.portcullis.io.Shard;
 import dev.portcullis.io.ShardCounters;
@@ -123,7 +124,7 @@ final class Shards {
             parts.add(p);
             PacketSocket socket;
             try {
-                socket = PacketSocket.open(settings.interfaceName(), ring, filter);
+                socket = PacketSocket.open(settings.interfaceName(), ring, filter, txRingOptions(settings));
             } catch (IOException ex) {
                 throw new Portcullis.StartFailure("cannot open the AF_PACKET ring on " + settings.interfaceName() + ": " + ex.getMessage());
             }
@@ -158,6 +159,12 @@ final class Shards {
                         + " blocks, sketch {} x {}, {} heavy-hitter counters", guardConfig.sourceRate(), guardConfig.sourceBurst(),
                 guardConfig.prefixRate(), guardConfig.prefixBurst(), guardConfig.allow().size(), guardConfig.deny().size(),
                 guardConfig.sketchDepth(), guardConfig.sketchWidth(), guardConfig.heavyHitters());
+    }
+
+    /** The TX ring's shape ({@link TxRing.Options#defaults}), or null for sendmmsg. */
+    static TxRing.Options txRingOptions(Settings settings) {
+        Settings.Ring r = settings.ring();
+        return r.txRing() ? TxRing.Options.defaults(r.offloads()) : null;
     }
 
     private static String rootMessage(Throwable t) {

@@ -79,7 +79,14 @@ public final class Settings {
                       int maxConnections, Duration idleTimeout, Duration zeroWindowTimeout, int rstRate,
                       int challengeAckLimit, int challengeAckGlobalLimit) {}
 
-    public record Ring(int blockSize, int blockCount, Duration retireTimeout) {}
+    /**
+     * @param txRing      send through a TPACKET_V2 TX ring (one send per batch) instead of sendmmsg
+     * @param offloads    with the TX ring: PACKET_VNET_HDR checksum and segmentation offload (falls back to MTU
+     *                    frames when the kernel refuses it)
+     * @param gsoMaxBytes payload bytes of one offloaded frame of new data at most (0: MTU frames only)
+     */
+    public record Ring(int blockSize, int blockCount, Duration retireTimeout, boolean txRing, boolean offloads,
+                       int gsoMaxBytes) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -262,7 +269,10 @@ public final class Settings {
         if (Long.bitCount(blockSize) != 1) throw r.error("ring.block-size", "a power of two of at least 128K, such as 1M");
         int blockCount = r.intIn("ring.block-count", 2, 65536, "a block count from 2 to 65536");
         Duration retire = r.duration("ring.retire-timeout", Duration.ofMillis(1), Duration.ofSeconds(1));
-        ring = new Ring((int) blockSize, blockCount, retire);
+        boolean txRing = r.bool("ring.tx-ring");
+        boolean offloads = r.bool("ring.offloads");
+        int gsoMax = (int) r.bytes("ring.gso-max-bytes", 0, 65535);
+        ring = new Ring((int) blockSize, blockCount, retire, txRing, offloads, gsoMax);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));

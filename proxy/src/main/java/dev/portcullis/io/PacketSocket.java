@@ -82,6 +82,8 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     private long txUsed;
     private Runnable onFirstPending;
     private boolean closed;
+    /** When set, frames go through this TX ring instead of the sendmmsg batch. */
+    private TxRing txRing;
 
     // counters (plain longs, owned by the shard thread)
     public long txFrames, txBytes, txBatches, txDropped, txErrors, txFullFlushes;
@@ -170,6 +172,29 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     /** Opens a socket on {@code device} in the calling thread's network namespace. */
     public static PacketSocket open(String device, RingOptions options, Filter filter) throws IOException {
         return new PacketSocket(device, options, filter);
+    }
+
+    /**
+     * The same, sending through a {@link TxRing} of its own on the same device (null: the sendmmsg batch), its
+     * slots grown if an MTU frame would not fit. The ring is opened in the calling thread's namespace too.
+     */
+    public static PacketSocket open(String device, RingOptions options, Filter filter, TxRing.Options tx)
+            throws IOException {
+        PacketSocket s = new PacketSocket(device, options, filter);
+        if (tx != null) {
+            try {
+                s.txRing = TxRing.open(device, tx.fitting(s.mtu + 18));
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
+        }
+        return s;
+    }
+
+    /** The TX ring frames go through, or null (sendmmsg). */
+    public TxRing txRing() {
+        return txRing;
     }
 
     public int fd() {
@@ -293,7 +318,36 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
 
     @Override
     public MemorySegment buffer() {
-        return txBuffer;
+        return txRing != null ? txRing.memory() : txBuffer;
+    }
+
+    /** With a TX ring that has PACKET_VNET_HDR: its largest frame; else 0 (no offloads). */
+    @Override
+    public int offloadMaxFrame() {
+        return txRing != null && txRing.offloads() ? txRing.maxFrame() : 0;
+    }
+
+    @Override
+    public void commitOffloaded(long offset, int length, int segmentSize) {
+        if (txRing == null) {
+            txErrors++;
+            return;
+        }
+        int before = txRing.pending();
+        txRing.commitOffloaded(offset, length, segmentSize);
+        ringCommitted(before, length);
+    }
+
+    private void ringCommitted(int pendingBefore, int length) {
+        if (txRing.pending() == pendingBefore) {
+            if (length != 0) txErrors++;  // refused: counted here and in the ring's own counters
+            return;
+        }
+        txBytes += length;
+        txFrames++;            // handed to the ring: the kernel sends it with the next kick
+        if (pendingBefore == 0 && onFirstPending != null) {
+            onFirstPending.run();
+        }
     }
 
     /**
@@ -302,6 +356,11 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      */
     @Override
     public long claim(int maxLen) {
+        if (txRing != null) {
+            long r = closed ? -1 : txRing.claim(maxLen);
+            if (r < 0) txDropped++; // ring full (or a frame larger than a slot): the engine drops it, TCP resends
+            return r;
+        }
         if (closed || maxLen <= 0 || maxLen > txBuffer.byteSize()) {
             return -1;
         }
@@ -314,6 +373,12 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
 
     @Override
     public void commit(long offset, int length) {
+        if (txRing != null) {
+            int before = txRing.pending();
+            txRing.commit(offset, length);
+            ringCommitted(before, length);
+            return;
+        }
         if (closed || length <= 0 || offset < txUsed || offset + length > txBuffer.byteSize()
                 || txPending == txMaxFrames) {
             txErrors++;
@@ -336,7 +401,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     }
 
     public int pendingFrames() {
-        return txPending;
+        return txRing != null ? txRing.pending() : txPending;
     }
 
     /**
@@ -345,6 +410,17 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      * Returns the frames sent.
      */
     public int flush() {
+        if (txRing != null) {
+            if (closed) return 0;
+            long failedBefore = txRing.kicksFailed;
+            int n = txRing.kick();
+            txBatches = txRing.kicks;  // kicks from a full ring's claim included
+            if (txRing.kicksFailed != failedBefore) {
+                txErrors++;
+                lastTxError = txRing.lastError;
+            }
+            return n;
+        }
         int pending = txPending;
         if (pending == 0 || closed) {
             return 0;
@@ -378,6 +454,13 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     public void close() throws IOException {
         if (closed) {
             return;
+        }
+        if (txRing != null) {
+            try {
+                txRing.close();
+            } catch (IOException e) {
+                lastTxError = e.getMessage();
+            }
         }
         closed = true;
         try {

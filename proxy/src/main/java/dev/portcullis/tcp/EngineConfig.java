@@ -36,6 +36,7 @@ public final class EngineConfig {
     final long minRtoNs, maxRtoNs, initialRtoNs;
     final int maxRetransmits;
     final int initialCwndSegments;
+    final int gsoMaxBytes;
     final int oooMaxRanges;
     final boolean timestamps, sack, windowScaling, ecn;
     final long hashSeed;
@@ -74,6 +75,7 @@ public final class EngineConfig {
         initialRtoNs = b.initialRtoNs;
         maxRetransmits = b.maxRetransmits;
         initialCwndSegments = b.initialCwndSegments;
+        gsoMaxBytes = b.gsoMaxBytes;
         oooMaxRanges = b.oooMaxRanges;
         timestamps = b.timestamps;
         sack = b.sack;
@@ -131,6 +133,7 @@ public final class EngineConfig {
         private long minRtoNs = 200_000_000L, maxRtoNs = 120_000_000_000L, initialRtoNs = 1_000_000_000L;
         private int maxRetransmits = 15;
         private int initialCwndSegments = 10;
+        private int gsoMaxBytes = 65536;
         private int oooMaxRanges = 16;
         private boolean timestamps = true, sack = true, windowScaling = true, ecn = true;
         private long hashSeed = new java.security.SecureRandom().nextLong();
@@ -216,6 +219,11 @@ public final class EngineConfig {
         public Builder maxRetransmits(int n) { maxRetransmits = n; return this; }
         /** RFC 6928: 10. */
         public Builder initialCwndSegments(int n) { initialCwndSegments = n; return this; }
+        /**
+         * Payload bytes one frame of new data may carry when the sink offloads segmentation
+         * ({@link FrameSink#offloadMaxFrame()}); 0 keeps every frame within the MTU. Default 65536.
+         */
+        public Builder gsoMaxBytes(int n) { gsoMaxBytes = Math.max(0, n); return this; }
         /** Separate out-of-order ranges held per connection; more are dropped. */
         public Builder oooMaxRanges(int n) { oooMaxRanges = n; return this; }
         public Builder timestamps(boolean b) { timestamps = b; return this; }

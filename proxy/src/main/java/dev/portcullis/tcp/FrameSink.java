@@ -15,4 +15,24 @@ public interface FrameSink {
 
     /** The frame at {@code offset} (from the last {@link #claim}) is {@code length} bytes long and ready to send. */
     void commit(long offset, int length);
+
+    /**
+     * The largest frame {@link #commitOffloaded} takes, or 0 when the sink has no offloads: then every frame is at
+     * most the MTU with complete checksums and {@code commitOffloaded} is never called.
+     */
+    default int offloadMaxFrame() {
+        return 0;
+    }
+
+    /**
+     * Like {@link #commit}, for an untagged Ethernet + IPv4/IPv6 + TCP frame whose TCP checksum field holds only
+     * the pseudo-header sum (folded, not complemented), the form Linux hands a device with CHECKSUM_PARTIAL: the
+     * sink has the checksum finished and, when the payload is longer than {@code segmentSize} (&gt; 0), the frame
+     * cut into segments of {@code segmentSize} payload bytes (TCP segmentation offload: each segment gets the
+     * headers, its own sequence number and checksum; PSH and FIN only on the last). Only called when
+     * {@link #offloadMaxFrame()} is above 0; the default cancels the claim.
+     */
+    default void commitOffloaded(long offset, int length, int segmentSize) {
+        commit(offset, 0);
+    }
 }
