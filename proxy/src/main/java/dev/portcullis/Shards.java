@@ -124,7 +124,9 @@ final class Shards {
             parts.add(p);
             PacketSocket socket;
             try {
-                socket = PacketSocket.open(settings.interfaceName(), ring, filter, txRingOptions(settings));
+                socket = PacketSocket.open(settings.interfaceName(), ring, filter,
+                        settings.ring().txRing() ? TxRing.Options.defaults(false) : null,
+                        settings.ring().offloads() ? TxRing.Options.defaults(true) : null);
             } catch (IOException ex) {
                 throw new Portcullis.StartFailure("cannot open the AF_PACKET ring on " + settings.interfaceName() + ": " + ex.getMessage());
             }
@@ -159,12 +161,6 @@ final class Shards {
                         + " blocks, sketch {} x {}, {} heavy-hitter counters", guardConfig.sourceRate(), guardConfig.sourceBurst(),
                 guardConfig.prefixRate(), guardConfig.prefixBurst(), guardConfig.allow().size(), guardConfig.deny().size(),
                 guardConfig.sketchDepth(), guardConfig.sketchWidth(), guardConfig.heavyHitters());
-    }
-
-    /** The TX ring's shape ({@link TxRing.Options#defaults}), or null for sendmmsg. */
-    static TxRing.Options txRingOptions(Settings settings) {
-        Settings.Ring r = settings.ring();
-        return r.txRing() ? TxRing.Options.defaults(r.offloads()) : null;
     }
 
     private static String rootMessage(Throwable t) {

@@ -33,7 +33,7 @@ public final class EngineSettings {
                 .rstPerSecond(s.tcp().rstRate())
                 .challengeAcks(s.tcp().challengeAckLimit(), s.tcp().challengeAckGlobalLimit())
                 // the sink says whether it can offload at all (PACKET_VNET_HDR may be refused): this is the cap
-                .gsoMaxBytes(s.ring().txRing() && s.ring().offloads() ? s.ring().gsoMaxBytes() : 0);
+                .gsoMaxBytes(s.ring().offloads() ? s.ring().gsoMaxBytes() : 0);
         for (InetAddress vip : s.vips()) {
             ByteBuffer a = ByteBuffer.wrap(vip.getAddress());
             if (vip instanceof Inet4Address) b.vipV4(a.getInt());

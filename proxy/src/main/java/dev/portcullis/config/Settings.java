@@ -80,8 +80,8 @@ public final class Settings {
                       int challengeAckLimit, int challengeAckGlobalLimit) {}
 
     /**
-     * @param txRing      send through a TPACKET_V2 TX ring (one send per batch) instead of sendmmsg
-     * @param offloads    with the TX ring: PACKET_VNET_HDR checksum and segmentation offload (falls back to MTU
+     * @param txRing      send plain frames through a TPACKET_V2 TX ring (qdisc bypassed) instead of sendmmsg
+     * @param offloads    send new data as offloaded frames through a PACKET_VNET_HDR TX ring (falls back to MTU
      *                    frames when the kernel refuses it)
      * @param gsoMaxBytes payload bytes of one offloaded frame of new data at most (0: MTU frames only)
      */

@@ -82,8 +82,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     private long txUsed;
     private Runnable onFirstPending;
     private boolean closed;
-    /** When set, frames go through this TX ring instead of the sendmmsg batch. */
+    /** When set, plain frames go through this TX ring (qdisc bypass) instead of the sendmmsg batch. */
     private TxRing txRing;
+    /** When set, offloaded frames (FrameSink.commitOffloaded) go through this PACKET_VNET_HDR ring. */
+    private TxRing offloadRing;
 
     // counters (plain longs, owned by the shard thread)
     public long txFrames, txBytes, txBatches, txDropped, txErrors, txFullFlushes;
@@ -175,26 +177,52 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     }
 
     /**
-     * The same, sending through a {@link TxRing} of its own on the same device (null: the sendmmsg batch), its
-     * slots grown if an MTU frame would not fit. The ring is opened in the calling thread's namespace too.
+     * The same with one {@link TxRing}: with {@code tx.offloads()} it carries the offloaded frames (the others go
+     * through the sendmmsg batch), else every frame (null: the sendmmsg batch only).
      */
     public static PacketSocket open(String device, RingOptions options, Filter filter, TxRing.Options tx)
             throws IOException {
+        boolean off = tx != null && tx.offloads();
+        return open(device, options, filter, off ? null : tx, off ? tx : null);
+    }
+
+    /**
+     * The same, with TX rings of its own on the same device, opened in the calling thread's namespace too:
+     * {@code plain} for every frame that is not offloaded (null: the sendmmsg batch), its slots grown if an MTU
+     * frame would not fit; {@code offload} for offloaded frames (null, or PACKET_VNET_HDR refused: no offloads,
+     * the engine then sends MTU frames only).
+     */
+    public static PacketSocket open(String device, RingOptions options, Filter filter, TxRing.Options plain,
+                                    TxRing.Options offload) throws IOException {
         PacketSocket s = new PacketSocket(device, options, filter);
-        if (tx != null) {
-            try {
-                s.txRing = TxRing.open(device, tx.fitting(s.mtu + 18));
-            } catch (IOException | RuntimeException e) {
-                s.close();
-                throw e;
+        try {
+            if (plain != null) {
+                s.txRing = TxRing.open(device, new TxRing.Options(plain.slotBytes(), plain.slots(), false)
+                        .fitting(s.mtu + 18));
             }
+            if (offload != null) {
+                TxRing r = TxRing.open(device, offload.fitting(s.mtu + 18));
+                if (r.offloads()) {
+                    s.offloadRing = r;
+                } else {
+                    r.close();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
         }
         return s;
     }
 
-    /** The TX ring frames go through, or null (sendmmsg). */
+    /** The TX ring plain frames go through, or null (sendmmsg). */
     public TxRing txRing() {
         return txRing;
+    }
+
+    /** The TX ring offloaded frames go through, or null (no offloads). */
+    public TxRing offloadRing() {
+        return offloadRing;
     }
 
     public int fd() {
@@ -321,25 +349,42 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         return txRing != null ? txRing.memory() : txBuffer;
     }
 
-    /** With a TX ring that has PACKET_VNET_HDR: its largest frame; else 0 (no offloads). */
+    /** With the offload ring (PACKET_VNET_HDR): its largest frame; else 0 (no offloads). */
     @Override
     public int offloadMaxFrame() {
-        return txRing != null && txRing.offloads() ? txRing.maxFrame() : 0;
+        return offloadRing != null ? offloadRing.maxFrame() : 0;
+    }
+
+    @Override
+    public MemorySegment offloadBuffer() {
+        return offloadRing != null ? offloadRing.memory() : txBuffer;
+    }
+
+    @Override
+    public long claimOffloaded(int maxLen) {
+        if (offloadRing == null || closed) {
+            txDropped++;
+            return -1;
+        }
+        long r = offloadRing.claim(maxLen);
+        if (r < 0) txDropped++; // ring full: the engine drops the frame, counted; TCP resends
+        return r;
     }
 
     @Override
     public void commitOffloaded(long offset, int length, int segmentSize) {
-        if (txRing == null) {
+        if (offloadRing == null || closed) {
             txErrors++;
             return;
         }
-        int before = txRing.pending();
-        txRing.commitOffloaded(offset, length, segmentSize);
-        ringCommitted(before, length);
+        int before = pendingFrames();
+        long queued = offloadRing.frames;
+        offloadRing.commitOffloaded(offset, length, segmentSize);
+        ringCommitted(offloadRing.frames != queued, before, length);
     }
 
-    private void ringCommitted(int pendingBefore, int length) {
-        if (txRing.pending() == pendingBefore) {
+    private void ringCommitted(boolean queued, int pendingBefore, int length) {
+        if (!queued) {
             if (length != 0) txErrors++;  // refused: counted here and in the ring's own counters
             return;
         }
@@ -374,9 +419,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     @Override
     public void commit(long offset, int length) {
         if (txRing != null) {
-            int before = txRing.pending();
+            int before = pendingFrames();
+            long queued = txRing.frames;
             txRing.commit(offset, length);
-            ringCommitted(before, length);
+            ringCommitted(txRing.frames != queued, before, length);
             return;
         }
         if (closed || length <= 0 || offset < txUsed || offset + length > txBuffer.byteSize()
@@ -390,7 +436,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         txBytes += length;
         // keep the next frame 8-byte aligned: the writers use unaligned access, but copies run faster aligned
         txUsed = (offset + length + 7) & ~7L;
-        if (txPending++ == 0 && onFirstPending != null) {
+        if (txPending++ == 0 && onFirstPending != null && (offloadRing == null || offloadRing.pending() == 0)) {
             onFirstPending.run();
         }
     }
@@ -401,7 +447,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     }
 
     public int pendingFrames() {
-        return txRing != null ? txRing.pending() : txPending;
+        return (txRing != null ? txRing.pending() : txPending) + (offloadRing != null ? offloadRing.pending() : 0);
     }
 
     /**
@@ -410,17 +456,27 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      * Returns the frames sent.
      */
     public int flush() {
+        if (closed) return 0;
+        // offloaded frames (new data) first: a FIN or other frame queued after them in this batch stays behind them
+        int kicked = offloadRing != null ? kick(offloadRing) : 0;
         if (txRing != null) {
-            if (closed) return 0;
-            long failedBefore = txRing.kicksFailed;
-            int n = txRing.kick();
-            txBatches = txRing.kicks;  // kicks from a full ring's claim included
-            if (txRing.kicksFailed != failedBefore) {
-                txErrors++;
-                lastTxError = txRing.lastError;
-            }
-            return n;
+            return kicked + kick(txRing);
         }
+        return kicked + flushBatch();
+    }
+
+    private int kick(TxRing r) {
+        long failedBefore = r.kicksFailed;
+        int n = r.kick();
+        if (n > 0) txBatches++;
+        if (r.kicksFailed != failedBefore) {
+            txErrors++;            // the frames stay marked: the next kick sends them
+            lastTxError = r.lastError;
+        }
+        return n;
+    }
+
+    private int flushBatch() {
         int pending = txPending;
         if (pending == 0 || closed) {
             return 0;
@@ -455,9 +511,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         if (closed) {
             return;
         }
-        if (txRing != null) {
+        for (TxRing r : new TxRing[] {offloadRing, txRing}) {
+            if (r == null) continue;
             try {
-                txRing.close();
+                r.close();
             } catch (IOException e) {
                 lastTxError = e.getMessage();
             }

@@ -24,13 +24,27 @@ public interface FrameSink {
         return 0;
     }
 
+    /** The memory that {@link #claimOffloaded} offsets point into; the default is {@link #buffer()}. */
+    default MemorySegment offloadBuffer() {
+        return buffer();
+    }
+
+    /**
+     * Like {@link #claim}, for a frame that will be committed with {@link #commitOffloaded} (a sink may keep those
+     * apart, e.g. on a socket with PACKET_VNET_HDR); the default is {@link #claim}.
+     */
+    default long claimOffloaded(int maxLen) {
+        return claim(maxLen);
+    }
+
     /**
      * Like {@link #commit}, for an untagged Ethernet + IPv4/IPv6 + TCP frame whose TCP checksum field holds only
      * the pseudo-header sum (folded, not complemented), the form Linux hands a device with CHECKSUM_PARTIAL: the
      * sink has the checksum finished and, when the payload is longer than {@code segmentSize} (&gt; 0), the frame
      * cut into segments of {@code segmentSize} payload bytes (TCP segmentation offload: each segment gets the
-     * headers, its own sequence number and checksum; PSH and FIN only on the last). Only called when
-     * {@link #offloadMaxFrame()} is above 0; the default cancels the claim.
+     * headers, its own sequence number and checksum; PSH and FIN only on the last). The frame was claimed with
+     * {@link #claimOffloaded} in {@link #offloadBuffer()}. Only called when {@link #offloadMaxFrame()} is above 0;
+     * the default cancels the claim.
      */
     default void commitOffloaded(long offset, int length, int segmentSize) {
         commit(offset, 0);

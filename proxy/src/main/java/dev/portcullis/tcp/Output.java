@@ -4,6 +4,8 @@ import dev.portcullis.wire.OutSegment;
 import dev.portcullis.wire.ParsedFrame;
 import dev.portcullis.wire.SegmentWriter;
 
+import java.lang.foreign.MemorySegment;
+
 /**
  * Turns one {@link OutSegment} into a whole Ethernet frame in the {@link FrameSink}: claim, write, commit. The
  * same instance is reused for every segment the engine sends, so sending allocates nothing.
@@ -108,18 +110,19 @@ final class Output {
         FrameSink sink = core.sink;
         int len = seg.externalPayloadLength;
         int frame = SegmentWriter.frameLength(seg);
-        long off = sink.claim(frame);
+        long off = sink.claimOffloaded(frame);
         if (off < 0) {
             core.ctr.txFull++;
             return false;
         }
-        int n = SegmentWriter.write(seg, sink.buffer(), off, frame);
+        MemorySegment buf = sink.offloadBuffer();
+        int n = SegmentWriter.write(seg, buf, off, frame);
         if (n < 0) {
             core.ctr.txFull++;
-            sink.commit(off, 0);
+            sink.commitOffloaded(off, 0, 0);
             return false;
         }
-        snd.read(pos, sink.buffer(), off + n - len, len);
+        snd.read(pos, buf, off + n - len, len);
         sink.commitOffloaded(off, n, segmentSize);
         core.ctr.offloadFrames++;
         core.ctr.segmentsOut += len <= segmentSize ? 1 : (len + segmentSize - 1) / segmentSize;

@@ -62,6 +62,7 @@ final class TestSink implements FrameSink {
     @Override public int offloadMaxFrame() { return offloadMax; }
 
     @Override public void commitOffloaded(long offset, int length, int segmentSize) {
+        if (length <= 0) return; // a claim given back
         if (offloadMax == 0 || length > offloadMax) throw new AssertionError("offloaded frame without offloads");
         offloadedFrames++;
         boolean v6 = (buf.get(U16, offset + 12) & 0xffff) == 0x86dd;
