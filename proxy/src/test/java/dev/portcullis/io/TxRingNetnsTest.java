@@ -147,6 +147,7 @@ class TxRingNetnsTest {
      */
     @Test
     void anOffloadedFrameIsSegmentedAndChecksummedByTheKernel() throws Exception {
+        net.offloads(proxy, link.b(), false);
         try (PacketSocket rx = receiver(); TxRing tx = ring(TxRing.Options.defaults(true))) {
             assertThat(tx.offloads()).as("PACKET_VNET_HDR accepted").isTrue();
             sendTcp(tx, rx.mac(), 10_000, 1000);
