@@ -8,6 +8,7 @@ import dev.portcullis.guard.SynGuard;
 import dev.portcullis.config.Settings;
 import dev.portcullis.cookie.CookieCodec;
 import dev.portcullis.io.PacketSocket;
+import dev.portcullis.io.TxRing;
 import dev.portcullis.io.RingOptions;
 import dev.portcullis.io.Shard;
 import dev.portcullis.io.ShardCounters;
@@ -134,7 +135,9 @@ final class Shards {
             SmallFrameSocket smallSocket = null;
             try {
                 // shard i joins both fanout groups i-th: the same hash picks the same shard in each
-                socket = PacketSocket.open(settings.interfaceName(), ring, largeFilter);
+                socket = PacketSocket.open(settings.interfaceName(), ring, largeFilter,
+                        settings.ring().txRing() ? TxRing.Options.defaults(false) : null,
+                        settings.ring().offloads() ? TxRing.Options.defaults(true) : null);
                 try {
                     smallSocket = small == null ? null : SmallFrameSocket.open(settings.interfaceName(), small, filter);
                 } catch (IOException ex) {

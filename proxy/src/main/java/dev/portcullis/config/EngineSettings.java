@@ -32,7 +32,9 @@ public final class EngineSettings {
                 .zeroWindowTimeoutNs(s.tcp().zeroWindowTimeout().toNanos())
                 .rstPerSecond(s.tcp().rstRate())
                 .challengeAcks(s.tcp().challengeAckLimit(), s.tcp().challengeAckGlobalLimit())
-                .bbr(s.tcp().bbr());
+                .bbr(s.tcp().bbr())
+                // the sink says whether it can offload at all (PACKET_VNET_HDR may be refused): this is the cap
+                .gsoMaxBytes(s.ring().offloads() ? s.ring().gsoMaxBytes() : 0);
         for (InetAddress vip : s.vips()) {
             ByteBuffer a = ByteBuffer.wrap(vip.getAddress());
             if (vip instanceof Inet4Address) b.vipV4(a.getInt());

@@ -81,11 +81,17 @@ public final class Settings {
 
     /**
      * The TPACKET_V3 ring (block size and count, retire timeout), the TPACKET_V2 small-frame ring beside it (slot
-     * size and count; a count of 0: no small ring, every frame waits for a V3 block to retire), and the overload
-     * rule over the rings' queue ({@code shedSynsAfter} zero: never shed).
+     * size and count; a count of 0: no small ring, every frame waits for a V3 block to retire), the overload
+     * rule over the rings' queue ({@code shedSynsAfter} zero: never shed), and the TX path.
+     *
+     * @param txRing      send plain frames through a TPACKET_V2 TX ring (qdisc bypassed) instead of sendmmsg
+     * @param offloads    send new data as offloaded frames through a PACKET_VNET_HDR TX ring (falls back to MTU
+     *                    frames when the kernel refuses it)
+     * @param gsoMaxBytes payload bytes of one offloaded frame of new data at most (0: MTU frames only)
      */
     public record Ring(int blockSize, int blockCount, Duration retireTimeout, int smallFrameSize,
-                       int smallFrameCount, int smallFrameMax, Duration shedSynsAfter, Duration provenSourcesFor) {}
+                       int smallFrameCount, int smallFrameMax, Duration shedSynsAfter, Duration provenSourcesFor,
+                       boolean txRing, boolean offloads, int gsoMaxBytes) {}
 
     public record Admin(InetAddress bind, int port) {}
 
@@ -283,8 +289,11 @@ public final class Settings {
         if (smallMax > smallSize - 128) {
             throw r.error("ring.small-frame-max", "at most small-frame-size - 128 = " + (smallSize - 128) + " bytes (the slot's headroom)");
         }
+        boolean txRing = r.bool("ring.tx-ring");
+        boolean offloads = r.bool("ring.offloads");
+        int gsoMax = (int) r.bytes("ring.gso-max-bytes", 0, 65535);
         ring = new Ring((int) blockSize, blockCount, retire, (int) smallSize, smallCount, (int) smallMax,
-                shedAfter, provenFor);
+                shedAfter, provenFor, txRing, offloads, gsoMax);
 
         int adminPort = r.intIn("admin.port", 0, 65535, "a port from 0 to 65535 (0 picks a free one)");
         InetAddress bind = Addresses.ipLiteral(r.string("admin.bind", "an IP address literal"));

@@ -98,6 +98,10 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     private long txUsed;
     private Runnable onFirstPending;
     private boolean closed;
+    /** When set, plain frames go through this TX ring (qdisc bypass) instead of the sendmmsg batch. */
+    private TxRing txRing;
+    /** When set, offloaded frames (FrameSink.commitOffloaded) go through this PACKET_VNET_HDR ring. */
+    private TxRing offloadRing;
 
     // counters (plain longs, owned by the shard thread)
     public long txFrames, txBytes, txBatches, txDropped, txErrors, txFullFlushes;
@@ -186,6 +190,55 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     /** Opens a socket on {@code device} in the calling thread's network namespace. */
     public static PacketSocket open(String device, RingOptions options, Filter filter) throws IOException {
         return new PacketSocket(device, options, filter);
+    }
+
+    /**
+     * The same with one {@link TxRing}: with {@code tx.offloads()} it carries the offloaded frames (the others go
+     * through the sendmmsg batch), else every frame (null: the sendmmsg batch only).
+     */
+    public static PacketSocket open(String device, RingOptions options, Filter filter, TxRing.Options tx)
+            throws IOException {
+        boolean off = tx != null && tx.offloads();
+        return open(device, options, filter, off ? null : tx, off ? tx : null);
+    }
+
+    /**
+     * The same, with TX rings of its own on the same device, opened in the calling thread's namespace too:
+     * {@code plain} for every frame that is not offloaded (null: the sendmmsg batch), its slots grown if an MTU
+     * frame would not fit; {@code offload} for offloaded frames (null, or PACKET_VNET_HDR refused: no offloads,
+     * the engine then sends MTU frames only).
+     */
+    public static PacketSocket open(String device, RingOptions options, Filter filter, TxRing.Options plain,
+                                    TxRing.Options offload) throws IOException {
+        PacketSocket s = new PacketSocket(device, options, filter);
+        try {
+            if (plain != null) {
+                s.txRing = TxRing.open(device, new TxRing.Options(plain.slotBytes(), plain.slots(), false)
+                        .fitting(s.mtu + 18));
+            }
+            if (offload != null) {
+                TxRing r = TxRing.open(device, offload.fitting(s.mtu + 18));
+                if (r.offloads()) {
+                    s.offloadRing = r;
+                } else {
+                    r.close();
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        return s;
+    }
+
+    /** The TX ring plain frames go through, or null (sendmmsg). */
+    public TxRing txRing() {
+        return txRing;
+    }
+
+    /** The TX ring offloaded frames go through, or null (no offloads). */
+    public TxRing offloadRing() {
+        return offloadRing;
     }
 
     public int fd() {
@@ -309,7 +362,53 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
 
     @Override
     public MemorySegment buffer() {
-        return txBuffer;
+        return txRing != null ? txRing.memory() : txBuffer;
+    }
+
+    /** With the offload ring (PACKET_VNET_HDR): its largest frame; else 0 (no offloads). */
+    @Override
+    public int offloadMaxFrame() {
+        return offloadRing != null ? offloadRing.maxFrame() : 0;
+    }
+
+    @Override
+    public MemorySegment offloadBuffer() {
+        return offloadRing != null ? offloadRing.memory() : txBuffer;
+    }
+
+    @Override
+    public long claimOffloaded(int maxLen) {
+        if (offloadRing == null || closed) {
+            txDropped++;
+            return -1;
+        }
+        long r = offloadRing.claim(maxLen);
+        if (r < 0) txDropped++; // ring full: the engine drops the frame, counted; TCP resends
+        return r;
+    }
+
+    @Override
+    public void commitOffloaded(long offset, int length, int segmentSize) {
+        if (offloadRing == null || closed) {
+            txErrors++;
+            return;
+        }
+        int before = pendingFrames();
+        long queued = offloadRing.frames;
+        offloadRing.commitOffloaded(offset, length, segmentSize);
+        ringCommitted(offloadRing.frames != queued, before, length);
+    }
+
+    private void ringCommitted(boolean queued, int pendingBefore, int length) {
+        if (!queued) {
+            if (length != 0) txErrors++;  // refused: counted here and in the ring's own counters
+            return;
+        }
+        txBytes += length;
+        txFrames++;            // handed to the ring: the kernel sends it with the next kick
+        if (pendingBefore == 0 && onFirstPending != null) {
+            onFirstPending.run();
+        }
     }
 
     /**
@@ -318,6 +417,11 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      */
     @Override
     public long claim(int maxLen) {
+        if (txRing != null) {
+            long r = closed ? -1 : txRing.claim(maxLen);
+            if (r < 0) txDropped++; // ring full (or a frame larger than a slot): the engine drops it, TCP resends
+            return r;
+        }
         if (closed || maxLen <= 0 || maxLen > txBuffer.byteSize()) {
             return -1;
         }
@@ -330,6 +434,13 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
 
     @Override
     public void commit(long offset, int length) {
+        if (txRing != null) {
+            int before = pendingFrames();
+            long queued = txRing.frames;
+            txRing.commit(offset, length);
+            ringCommitted(txRing.frames != queued, before, length);
+            return;
+        }
         if (closed || length <= 0 || offset < txUsed || offset + length > txBuffer.byteSize()
                 || txPending == txMaxFrames) {
             txErrors++;
@@ -341,7 +452,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         txBytes += length;
         // keep the next frame 8-byte aligned: the writers use unaligned access, but copies run faster aligned
         txUsed = (offset + length + 7) & ~7L;
-        if (txPending++ == 0 && onFirstPending != null) {
+        if (txPending++ == 0 && onFirstPending != null && (offloadRing == null || offloadRing.pending() == 0)) {
             onFirstPending.run();
         }
     }
@@ -352,7 +463,7 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     }
 
     public int pendingFrames() {
-        return txPending;
+        return (txRing != null ? txRing.pending() : txPending) + (offloadRing != null ? offloadRing.pending() : 0);
     }
 
     /**
@@ -361,6 +472,27 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
      * Returns the frames sent.
      */
     public int flush() {
+        if (closed) return 0;
+        // offloaded frames (new data) first: a FIN or other frame queued after them in this batch stays behind them
+        int kicked = offloadRing != null ? kick(offloadRing) : 0;
+        if (txRing != null) {
+            return kicked + kick(txRing);
+        }
+        return kicked + flushBatch();
+    }
+
+    private int kick(TxRing r) {
+        long failedBefore = r.kicksFailed;
+        int n = r.kick();
+        if (n > 0) txBatches++;
+        if (r.kicksFailed != failedBefore) {
+            txErrors++;            // the frames stay marked: the next kick sends them
+            lastTxError = r.lastError;
+        }
+        return n;
+    }
+
+    private int flushBatch() {
         int pending = txPending;
         if (pending == 0 || closed) {
             return 0;
@@ -394,6 +526,14 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
     public void close() throws IOException {
         if (closed) {
             return;
+        }
+        for (TxRing r : new TxRing[] {offloadRing, txRing}) {
+            if (r == null) continue;
+            try {
+                r.close();
+            } catch (IOException e) {
+                lastTxError = e.getMessage();
+            }
         }
         closed = true;
         try {

@@ -36,6 +36,7 @@ public final class EngineConfig {
     final long minRtoNs, maxRtoNs, initialRtoNs;
     final int maxRetransmits;
     final int initialCwndSegments;
+    final int gsoMaxBytes;
     final int oooMaxRanges;
     /** The window follows {@link Bbr}'s path model instead of CUBIC's loss response. */
     final boolean bbr;
@@ -76,6 +77,7 @@ public final class EngineConfig {
         initialRtoNs = b.initialRtoNs;
         maxRetransmits = b.maxRetransmits;
         initialCwndSegments = b.initialCwndSegments;
+        gsoMaxBytes = b.gsoMaxBytes;
         oooMaxRanges = b.oooMaxRanges;
         bbr = b.bbr;
         timestamps = b.timestamps;
@@ -134,6 +136,7 @@ public final class EngineConfig {
         private long minRtoNs = 200_000_000L, maxRtoNs = 120_000_000_000L, initialRtoNs = 1_000_000_000L;
         private int maxRetransmits = 15;
         private int initialCwndSegments = 10;
+        private int gsoMaxBytes = 65536;
         private int oooMaxRanges = 256;
         private boolean bbr;
         private boolean timestamps = true, sack = true, windowScaling = true, ecn = true;
@@ -220,6 +223,11 @@ public final class EngineConfig {
         public Builder maxRetransmits(int n) { maxRetransmits = n; return this; }
         /** RFC 6928: 10. */
         public Builder initialCwndSegments(int n) { initialCwndSegments = n; return this; }
+        /**
+         * Payload bytes one frame of new data may carry when the sink offloads segmentation
+         * ({@link FrameSink#offloadMaxFrame()}); 0 keeps every frame within the MTU. Default 65536.
+         */
+        public Builder gsoMaxBytes(int n) { gsoMaxBytes = Math.max(0, n); return this; }
         /** Separate out-of-order ranges held per connection; more are dropped. */
         public Builder oooMaxRanges(int n) { oooMaxRanges = n; return this; }
         /** true: {@link Bbr}'s model sets the window; false: CUBIC (RFC 9438). */

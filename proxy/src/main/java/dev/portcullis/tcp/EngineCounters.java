@@ -8,6 +8,8 @@ package dev.portcullis.tcp;
 public final class EngineCounters {
     // Segments in and out
     public long segmentsIn, segmentsOut, bytesIn, bytesOut, framesNotForUs, txFull;
+    /** Frames of new data sent for the sink to segment (each counted in segmentsOut as the segments it makes). */
+    public long offloadFrames;
     // Handshake
     public long synsReceived, synCookiesSent, synAcksSent, synAckRetransmits, synQueueDepth, synQueueOverflows, synQueueExpired, synsNoListener, synsDroppedAcceptQueueFull, synsWithData, synsTimeWaitReused;
     // Final ACKs
@@ -38,6 +40,7 @@ public final class EngineCounters {
         into.bytesOut = bytesOut;
         into.framesNotForUs = framesNotForUs;
         into.txFull = txFull;
+        into.offloadFrames = offloadFrames;
         into.synsReceived = synsReceived;
         into.synCookiesSent = synCookiesSent;
         into.synAcksSent = synAcksSent;
@@ -126,6 +129,7 @@ public final class EngineCounters {
         if (bytesOut != 0) b.append("bytesOut=").append(bytesOut).append('\n');
         if (framesNotForUs != 0) b.append("framesNotForUs=").append(framesNotForUs).append('\n');
         if (txFull != 0) b.append("txFull=").append(txFull).append('\n');
+        if (offloadFrames != 0) b.append("offloadFrames=").append(offloadFrames).append('\n');
         if (synsReceived != 0) b.append("synsReceived=").append(synsReceived).append('\n');
         if (synCookiesSent != 0) b.append("synCookiesSent=").append(synCookiesSent).append('\n');
         if (synAcksSent != 0) b.append("synAcksSent=").append(synAcksSent).append('\n');

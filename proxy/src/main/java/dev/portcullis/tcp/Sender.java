@@ -46,6 +46,14 @@ final class Sender {
 
     /** Sends one segment of {@code c}: {@code len} bytes from stream position {@code pos}. */
     void transmit(Connection c, int seq, int flags, long pos, int len) {
+        transmit(c, seq, flags, pos, len, 0);
+    }
+
+    /**
+     * The same; with {@code offloadSegment} &gt; 0 the frame goes to the sink for it to finish the checksum and to
+     * cut a payload longer than {@code offloadSegment} into segments of that size (new data only).
+     */
+    private void transmit(Connection c, int seq, int flags, long pos, int len, int offloadSegment) {
         OutSegment s = core.out.on(c);
         s.seq = seq;
         if (c.ecnOn && c.ceSeen && (flags & ACK) != 0) flags |= ECE; // RFC 3168 §6.1.3: echo CE until CWR
@@ -59,7 +67,10 @@ final class Sender {
         }
         int blocks = sackBlocks(c);
         if (blocks > 0) fillSack(c, s, blocks);
-        if (len > 0) {
+        if (len > 0 && offloadSegment > 0) {
+            s.partialChecksum = true;
+            s.externalPayloadLength = len;  // copied straight from the send buffer into the frame
+        } else if (len > 0) {
             int n1 = Math.min(len, c.snd.contiguous(pos));
             s.payload1 = core.pool.memory;
             s.payload1Offset = c.snd.address(pos);
@@ -70,7 +81,8 @@ final class Sender {
                 s.payload2Length = len - n1;
             }
         }
-        core.out.send();
+        if (offloadSegment > 0) core.out.sendOffloaded(c.snd, pos, offloadSegment);
+        else core.out.send();
         // every segment carries our latest ACK (RFC 9293 §3.8.6.3): nothing more is owed
         c.lastAckSent = c.rcvNxt;
         c.lastWinSent = s.window;
@@ -179,6 +191,15 @@ final class Sender {
                 if (len <= 0) return;
                 // RFC 9293 §3.8.6.2.1 sender SWS avoidance (no Nagle: a proxy forwards what it has at once)
                 if (len < room && len < unsent && len < c.maxSndWnd / 2 && c.flightBytes() > 0) return;
+                int offload = retransmission || (c.ecnOn && c.cwrPending) ? 0 : offloadSegment(c, room);
+                if (offload > 0 && len == room) {
+                    // one frame of several segments (the sink segments it, TSO-style), within the same windows;
+                    // whole segments unless it ends the queued data. The byte accounting is the same as for
+                    // that many single segments: retransmissions resend MSS-sized ranges of it
+                    long more = Math.min(Math.min(core.out.offloadPayloadRoom(c, optionBytes(c)), unsent),
+                            Math.min(wndRoom, cwndRoom));
+                    if (more > room) len = more == unsent ? more : more - more % room;
+                }
                 boolean last = len == unsent;
                 boolean fin = last && c.finQueued;
                 int flags = ACK | (last ? PSH : 0) | (fin ? FIN : 0);
@@ -189,7 +210,7 @@ final class Sender {
                         c.cwrPending = false;
                     }
                 }
-                transmit(c, c.sndNxt, flags, nxt, (int) len);
+                transmit(c, c.sndNxt, flags, nxt, (int) len, offload);
                 if (retransmission) {
                     core.ctr.retransmits++;
                     core.ctr.retransmitsTimeout++;   // SND.NXT only goes back on a timeout
@@ -214,6 +235,18 @@ final class Sender {
                 return;
             }
         }
+    }
+
+    /**
+     * The segment size for an offloaded frame of new data ({@code room}, one segment's payload), or 0 when frames
+     * of {@code c} are not offloaded (no offloads in the sink, or not even one segment fits its frame limit).
+     */
+    private int offloadSegment(Connection c, int room) {
+        return core.out.offloadPayloadRoom(c, optionBytes(c)) >= room ? room : 0;
+    }
+
+    private int optionBytes(Connection c) {
+        return Output.optionBytes(c.tsOn, sackBlocks(c));
     }
 
     private void advance(Connection c, int n, boolean fin) {

@@ -29,16 +29,22 @@ public final class OutSegment {
     public MemorySegment payload1, payload2;
     public long payload1Offset, payload2Offset;
     public int payload1Length, payload2Length;
+    // offload (FrameSink.commitOffloaded)
+    /** The TCP checksum field gets the pseudo-header sum only (folded, not complemented), for the kernel to finish. */
+    public boolean partialChecksum;
+    /** Payload bytes the caller copies in after the headers itself (only with partialChecksum); lengths count them. */
+    public int externalPayloadLength;
 
     /** Clears the options and the payload (addresses, ports and MACs stay, for reuse on one connection). */
     public OutSegment resetSegment() {
         mss = -1; windowScale = -1; sackPermitted = false; hasTimestamp = false; sackBlockCount = 0;
         payload1 = payload2 = null; payload1Length = payload2Length = 0; payload1Offset = payload2Offset = 0;
+        partialChecksum = false; externalPayloadLength = 0;
         flags = 0; trafficClass = 0;
         return this;
     }
 
     public int payloadLength() {
-        return payload1Length + payload2Length;
+        return payload1Length + payload2Length + externalPayloadLength;
     }
 }

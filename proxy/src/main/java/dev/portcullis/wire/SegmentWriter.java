@@ -5,7 +5,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Builds an Ethernet (+802.1Q) + IPv4/IPv6 + TCP frame from an {@link OutSegment} in place in the caller's
  * buffer: a SYN-ACK, an ACK, a RST or a data segment are all this one path with different fields. Every checksum
- * is complete (nothing on TX fills them in, MACHINE-FACTS). Allocates nothing.
+ * is complete (nothing on TX fills them in, MACHINE-FACTS) unless {@link OutSegment#partialChecksum} asks for the
+ * offload form, where the TCP checksum holds the pseudo-header sum and the payload may be copied in by the
+ * caller ({@link OutSegment#externalPayloadLength}). Allocates nothing.
  *
  * <p>Options are laid out as Linux's {@code tcp_options_write} does, so that the 4-byte words stay aligned:
  * {@code MSS}, then {@code SACK_PERM+TS} (or {@code NOP NOP TS}, or {@code NOP NOP SACK_PERM}), then
@@ -61,6 +63,7 @@ public final class SegmentWriter {
         int total = ethLen + ipLen + l4Len;
         if (total > capacity || ipLen + l4Len > 0xffff + (v6 ? Ipv6View.HEADER_LENGTH : 0)) return -1;
         if (offset < 0 || offset > buf.byteSize() - total) return -1;   // capacity larger than the buffer
+        if (s.externalPayloadLength != 0 && (!s.partialChecksum || s.externalPayloadLength < 0)) return -1;
 
         int etherType = v6 ? EthernetView.ETHERTYPE_IPV6 : EthernetView.ETHERTYPE_IPV4;
         long p = offset + EthernetView.write(buf, offset, s.dstMac, s.srcMac, s.vlanTci, etherType);
@@ -88,7 +91,13 @@ public final class SegmentWriter {
         if (s.payload2Length > 0) {
             MemorySegment.copy(s.payload2, s.payload2Offset, buf, data + s.payload1Length, s.payload2Length);
         }
-        Bytes.put16(buf, t + TcpView.CHECKSUM_OFFSET, Checksum.finish(Checksum.sum(buf, t, l4Len, pseudo)));
+        if (s.partialChecksum) {
+            // CHECKSUM_PARTIAL's form (Linux tcp_v4_send_check): the pseudo-header sum, over the whole frame's
+            // length; whoever finishes it sums from the TCP header on and stores the complement
+            Bytes.put16(buf, t + TcpView.CHECKSUM_OFFSET, Checksum.fold(pseudo));
+        } else {
+            Bytes.put16(buf, t + TcpView.CHECKSUM_OFFSET, Checksum.finish(Checksum.sum(buf, t, l4Len, pseudo)));
+        }
         return total;
     }
 

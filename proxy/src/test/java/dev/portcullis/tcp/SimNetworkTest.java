@@ -76,6 +76,11 @@ class SimNetworkTest {
     record Result(long virtualNs, long toPeerSent, long toEngineSent, long retransmits, String counters) {}
 
     static Result run(long seed, long bytes, boolean ts, boolean sack, double loss, boolean cookies) {
+        return run(seed, bytes, ts, sack, loss, cookies, 0);
+    }
+
+    /** {@code offloadMax} &gt; 0: the sink takes offloaded frames that large and segments them as the kernel does. */
+    static Result run(long seed, long bytes, boolean ts, boolean sack, double loss, boolean cookies, int offloadMax) {
         Random rnd = new Random(seed);
         Link toPeer = new Link(new Random(rnd.nextLong()), loss, 0.05, 0.01, 5_000_000L, 1_000_000L);
         Link toEngine = new Link(new Random(rnd.nextLong()), loss, 0.05, 0.01, 5_000_000L, 1_000_000L);
@@ -86,7 +91,7 @@ class SimNetworkTest {
         long[] now = {0};
         RecordingEvents events = new RecordingEvents();
         events.quiet = true;
-        TestSink sink = new TestSink(1 << 22, 1 << 14);
+        TestSink sink = new TestSink(1 << 22, 1 << 14).offloads(offloadMax);
         EngineConfig cfg = EngineConfig.builder().localMac(Seg.LOCAL_MAC).vipV4(Seg.VIP_V4).listen(80, 16)
                 .memoryBudgetBytes(8 << 20).hashSeed(seed)
                 .cookieMode(cookies ? EngineConfig.CookieMode.ALWAYS : EngineConfig.CookieMode.ON_OVERFLOW).build();
@@ -179,6 +184,11 @@ class SimNetworkTest {
             System.out.printf("seed %d: engine->peer done at %.1f s, peer->engine done at %.1f s%n", seed,
                     peerDoneAt / 1e9, engineDoneAt / 1e9);
         }
+        if (offloadMax > 0) {
+            assertThat(sink.multiSegmentFrames).as("seed %d: frames of several segments", seed).isPositive();
+            assertThat(sink.largestOffloadPayload).as("seed %d: within the sink's frame and 64 KB", seed)
+                    .isLessThanOrEqualTo(Math.min(offloadMax, 65535));
+        }
         return new Result(now[0], toPeer.sent, toEngine.sent, engine.counters().retransmits, engine.counters().toString());
     }
 
@@ -198,6 +208,20 @@ class SimNetworkTest {
         Result r = run(seed, bytes, ts, sack, 0.05, cookies);
         System.out.printf("sim seed %d ts=%b sack=%b: %d bytes each way in %.1f virtual s, %.2f s real, %d engine retransmits%n",
                 seed, ts, sack, bytes, r.virtualNs() / 1e9, (System.nanoTime() - t0) / 1e9, r.retransmits());
+    }
+
+    /** The same with a sink that offloads segmentation: the engine sends new data in frames of several MSS. */
+    @ParameterizedTest(name = "GSO: seed {0}, {1} bytes, ts={2}, sack={3}, frames up to {4}")
+    @CsvSource({
+            "11, 4000000, true, true, 65494",
+            "12, 4000000, true, false, 65494",
+            "13, 4000000, false, true, 16000",
+            "14, 2000000, false, false, 65494",
+    })
+    void lossyLinkMovesBytesExactlyWithOffloadedFrames(long seed, long bytes, boolean ts, boolean sack, int offloadMax) {
+        Result r = run(seed, bytes, ts, sack, 0.05, false, offloadMax);
+        System.out.printf("sim GSO seed %d ts=%b sack=%b: %d bytes each way in %.1f virtual s, %d engine retransmits%n",
+                seed, ts, sack, bytes, r.virtualNs() / 1e9, r.retransmits());
     }
 
     @Test
