@@ -276,6 +276,14 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
         return closed ? 0 : rx.read(handler, maxBlocks);
     }
 
+    /**
+     * The same, with the frames of the small-frame ring {@code earlier} that arrived before each frame handed on
+     * first (arrival order across the two rings, by their kernel timestamps).
+     */
+    public int readBlocks(RxHandler handler, int maxBlocks, SmallFrameSocket earlier) {
+        return closed ? 0 : rx.read(handler, maxBlocks, earlier == null ? null : earlier.ring());
+    }
+
     /** True when the next block is ready (no system call). */
     public boolean blockReady() {
         return !closed && rx.ready();

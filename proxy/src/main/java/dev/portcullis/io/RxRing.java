@@ -50,6 +50,15 @@ final class RxRing {
 
     /** Hands the frames of up to {@code maxBlocks} ready blocks to {@code handler}; returns the blocks read. */
     int read(PacketSocket.RxHandler handler, int maxBlocks) {
+        return read(handler, maxBlocks, null);
+    }
+
+    /**
+     * The same, and before each frame the frames of {@code earlier} (the small-frame ring, or null) that the
+     * kernel received before it ({@link SmallRing#readUntil}), so the two rings' frames are handed on in arrival
+     * order.
+     */
+    int read(PacketSocket.RxHandler handler, int maxBlocks, SmallRing earlier) {
         int n = 0;
         while (n < maxBlocks) {
             long base = (long) current * blockSize;
@@ -58,7 +67,7 @@ final class RxRing {
             if ((status & PacketSocket.TP_STATUS_USER) == 0) {
                 break;
             }
-            readBlock(handler, base);
+            readBlock(handler, base, earlier);
             // release: our reads of the block happen before the kernel may fill it again
             INT.setRelease(ring, base + BLK_STATUS, PacketSocket.TP_STATUS_KERNEL);
             current = current + 1 == blockCount ? 0 : current + 1;
@@ -68,7 +77,7 @@ final class RxRing {
         return n;
     }
 
-    private void readBlock(PacketSocket.RxHandler handler, long base) {
+    private void readBlock(PacketSocket.RxHandler handler, long base, SmallRing earlier) {
         int packets = ring.get(JAVA_INT, base + BLK_NUM_PKTS);
         long end = base + blockSize;
         long pkt = base + Integer.toUnsignedLong(ring.get(JAVA_INT, base + BLK_OFFSET_TO_FIRST_PKT));
@@ -90,10 +99,14 @@ final class RxRing {
             } else {
                 int tci = (pktStatus & PacketSocket.TP_STATUS_VLAN_VALID) != 0
                         ? ring.get(JAVA_INT, pkt + PKT_VLAN_TCI) & 0xffff : -1;
+                long realtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_SEC)) * 1_000_000_000L
+                        + Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_NSEC));
+                if (earlier != null) {
+                    earlier.readUntil(handler, realtimeNs);
+                }
                 frames++;
                 bytes += snaplen;
-                lastFrameRealtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, pkt + PKT_SEC)) * 1_000_000_000L
-                        + ring.get(JAVA_INT, pkt + PKT_NSEC);
+                lastFrameRealtimeNs = realtimeNs;
                 handler.onFrame(ring, frame, snaplen, pktStatus, tci);
             }
             int next = ring.get(JAVA_INT, pkt + PKT_NEXT_OFFSET);

@@ -97,8 +97,6 @@ public final class Shard implements AutoCloseable {
     private long nowNs, wallSeconds;
     /** CLOCK_REALTIME minus System.nanoTime (ms-exact), to age the ring's frames by their kernel timestamps. */
     private long realtimeOffsetNs;
-    /** True while the small-frame ring's frames are handed on (whose kernel timestamp ages the frame). */
-    private boolean readingSmall;
     private volatile boolean closed;
 
     private Shard(IoEventLoop loop, PacketSocket socket, SmallFrameSocket small, Options options, SynGuard guard) {
@@ -247,13 +245,11 @@ public final class Shard implements AutoCloseable {
         long wallMs = System.currentTimeMillis();
         wallSeconds = wallMs / 1000;
         realtimeOffsetNs = wallMs * 1_000_000L - nowNs;
-        // the large ring first: of a flow's frames split over the two rings, those already handed over by V3
-        // (a retired block) are older than the small ones that woke us, so the engine sees less reordering
-        socket.readBlocks(rx, options.maxBlocksPerWake());
+        // the retired blocks, each frame after the small ring's frames that arrived before it (a flow's frames
+        // split over the two rings reach the engine in arrival order), then the small frames after the last block
+        socket.readBlocks(rx, options.maxBlocksPerWake(), small);
         if (small != null) {
-            readingSmall = true;
             small.readFrames(rx, SMALL_FRAMES_PER_WAKE);
-            readingSmall = false;
         }
         counters.rxBusyNs += System.nanoTime() - nowNs;
         // no flush here: the task scheduled on the batch's first frame runs after this iteration's I/O, so the
@@ -319,8 +315,10 @@ public final class Shard implements AutoCloseable {
             int verdict = guard.onSyn(frame.srcHi, frame.srcLo, nowNs);
             if (verdict != SynGuard.PASS) return verdict == SynGuard.ALLOW_LISTED; // allow-listed: never shed
         }
-        // 0: not from a ring (tests)
-        long queuedAt = readingSmall ? small.lastFrameRealtimeNs() : socket.lastFrameRealtimeNs();
+        // the later of the two rings' last timestamps is the frame's: they are handed on in arrival order
+        // (0: not from a ring, tests)
+        long queuedAt = small == null ? socket.lastFrameRealtimeNs()
+                : Math.max(small.lastFrameRealtimeNs(), socket.lastFrameRealtimeNs());
         return queuedAt == 0
                 || !shedder.shed(frame.srcHi, frame.srcLo, System.nanoTime() + realtimeOffsetNs - queuedAt, nowNs);
     }

@@ -133,6 +133,11 @@ public final class SmallFrameSocket implements AutoCloseable {
         return options;
     }
 
+    /** The walker, for the V3 ring's ordered merge ({@link PacketSocket#readBlocks(PacketSocket.RxHandler, int, SmallFrameSocket)}); null once closed. */
+    SmallRing ring() {
+        return closed ? null : rx;
+    }
+
     /** Hands up to {@code maxFrames} ready frames to {@code handler}; returns how many slots were read. */
     public int readFrames(PacketSocket.RxHandler handler, int maxFrames) {
         return closed ? 0 : rx.read(handler, maxFrames);

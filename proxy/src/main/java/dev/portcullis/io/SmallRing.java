@@ -66,6 +66,33 @@ final class SmallRing {
         return n;
     }
 
+    /**
+     * Hands on the ready frames that the kernel received at or before {@code untilRealtimeNs} (their slots'
+     * timestamps, CLOCK_REALTIME like the V3 ring's), in order; stops at the first later one. The V3 walker calls
+     * it before each of its frames, so a flow's frames split over the two rings reach the engine in the order
+     * they arrived: a final ACK before the data segment that followed it (the data's sequence number would not
+     * carry the cookie's ISN), data before the FIN after it. Returns the slots read.
+     */
+    int readUntil(PacketSocket.RxHandler handler, long untilRealtimeNs) {
+        int n = 0;
+        while (true) {
+            long slot = (long) current * frameSize;
+            int status = (int) INT.getAcquire(ring, slot + HDR_STATUS);
+            if ((status & PacketSocket.TP_STATUS_USER) == 0 || realtimeNs(slot) > untilRealtimeNs) {
+                return n;
+            }
+            readSlot(handler, slot, status);
+            INT.setRelease(ring, slot + HDR_STATUS, PacketSocket.TP_STATUS_KERNEL);
+            current = current + 1 == frameCount ? 0 : current + 1;
+            n++;
+        }
+    }
+
+    private long realtimeNs(long slot) {
+        return Integer.toUnsignedLong(ring.get(JAVA_INT, slot + HDR_SEC)) * 1_000_000_000L
+                + Integer.toUnsignedLong(ring.get(JAVA_INT, slot + HDR_NSEC));
+    }
+
     private void readSlot(PacketSocket.RxHandler handler, long slot, int status) {
         int snaplen = ring.get(JAVA_INT, slot + HDR_SNAPLEN);
         int len = ring.get(JAVA_INT, slot + HDR_LEN);
@@ -79,8 +106,7 @@ final class SmallRing {
                     ? Short.toUnsignedInt(ring.get(JAVA_SHORT, slot + HDR_VLAN_TCI)) : -1;
             frames++;
             bytes += snaplen;
-            lastFrameRealtimeNs = Integer.toUnsignedLong(ring.get(JAVA_INT, slot + HDR_SEC)) * 1_000_000_000L
-                    + ring.get(JAVA_INT, slot + HDR_NSEC);
+            lastFrameRealtimeNs = realtimeNs(slot);
             handler.onFrame(ring, slot + mac, snaplen, status, tci);
         }
     }
