@@ -87,8 +87,8 @@ class AdminPageNetnsTest {
                 }));
             }
             // the flood, bounded by timeout(1): random sources, and one spoofed heavy source over its limit
-            net.start(client, "timeout", "12", "hping3", "-q", "-S", "-p", "80", "-i", "u40", "--rand-source", VIP);
-            net.start(client, "timeout", "12", "hping3", "-q", "-S", "-p", "80", "-i", "u400", "-a", HEAVY, VIP);
+            net.start(client, "timeout", "-s", "KILL", "12", "hping3", "-q", "-S", "-p", "80", "-i", "u40", "--rand-source", VIP);
+            net.start(client, "timeout", "-s", "KILL", "12", "hping3", "-q", "-S", "-p", "80", "-i", "u400", "-a", HEAVY, VIP);
             Thread.sleep(3500); // three samples of the page's history with the flood in them
 
             Path dir = Files.createTempDirectory("adminpage");

@@ -252,7 +252,7 @@ public final class NetNs implements AutoCloseable {
         CompletableFuture<String> err = readAsync(p.getErrorStream());
         try {
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
+                killTree(p);
                 p.waitFor(5, TimeUnit.SECONDS);
                 return new Result(-1, out.getNow(""), "timed out after " + timeoutSeconds + " s: "
                         + Arrays.toString(cmd));
@@ -260,11 +260,21 @@ public final class NetNs implements AutoCloseable {
             return new Result(p.exitValue(), out.get(5, TimeUnit.SECONDS), err.get(5, TimeUnit.SECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            p.destroyForcibly();
+            killTree(p);
             throw new IOException("interrupted: " + Arrays.toString(cmd), e);
         } catch (Exception e) {
             throw new IOException("reading output of " + Arrays.toString(cmd), e);
         }
+    }
+
+    /**
+     * Kills a process and everything it started: a wrapper such as timeout(1) or sh runs its command as a child,
+     * which would outlive a kill of the wrapper alone (an hping3 flood left running for half an hour after a
+     * test's close, found here).
+     */
+    static void killTree(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     private static CompletableFuture<String> readAsync(InputStream in) {
@@ -286,7 +296,7 @@ public final class NetNs implements AutoCloseable {
     public void close() throws IOException {
         while (!processes.isEmpty()) {
             Process p = processes.pop();
-            p.destroyForcibly();
+            killTree(p);
             try {
                 p.waitFor(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
