@@ -62,7 +62,7 @@ class SettingsTest {
         assertThat(s.tcp().challengeAckGlobalLimit()).isEqualTo(1000);
         assertThat(s.shards()).isEqualTo(Runtime.getRuntime().availableProcessors());
         assertThat(s.ring().retireTimeout()).isEqualTo(Duration.ofMillis(1));
-        assertThat(s.ring().shedSynsAfter()).isEqualTo(Duration.ofMillis(5));
+        assertThat(s.ring().shedSynsAfter()).isEqualTo(Duration.ofMillis(20));
         assertThat(s.ring().provenSourcesFor()).isEqualTo(Duration.ofSeconds(120));
         assertThat(s.ring().blockSize()).isEqualTo(1 << 20);
         assertThat(s.ring().smallFrameSize()).isEqualTo(512);
