@@ -147,18 +147,9 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
                 // our own TX frames must not come back into the ring (in a fanout group the flag below does it)
                 Native.setsockoptInt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
             }
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment sll = a.allocate(SLL_SIZE, 4);
-                sll.set(JAVA_SHORT, SLL_FAMILY, (short) Native.AF_PACKET);
-                sll.set(JAVA_SHORT, SLL_PROTOCOL, Short.reverseBytes((short) Native.ETH_P_ALL)); // big-endian
-                sll.set(JAVA_INT, SLL_IFINDEX, ifindex);
-                Native.bind(fd, sll, "AF_PACKET " + device);
-            }
+            bind(fd, ifindex, Native.ETH_P_ALL, "AF_PACKET " + device);
             if (options.fanoutGroup() >= 0) {
-                int arg = options.fanoutGroup()
-                        | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
-                Native.setsockoptInt(fd, SOL_PACKET, PACKET_FANOUT, arg,
-                        "PACKET_FANOUT hash group " + options.fanoutGroup());
+                joinFanout(fd, options.fanoutGroup(), "PACKET_FANOUT hash group " + options.fanoutGroup());
             }
         } catch (IOException | RuntimeException e) {
             if (mapped != null) {
@@ -362,8 +353,33 @@ public final class PacketSocket implements FrameSink, AutoCloseable {
 
     /** Reads and clears the socket's pending error (SO_ERROR); 0 when none. */
     public int takeError() throws IOException {
-        Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, statsCell.asSlice(0, 4), statsLen, "SO_ERROR");
-        return statsCell.get(JAVA_INT, 0);
+        return takeError(fd, statsCell, statsLen);
+    }
+
+    /**
+     * Binds an AF_PACKET socket to interface {@code ifindex} for {@code protocol} (host order: ETH_P_ALL to
+     * receive everything, 0 for a socket that only sends).
+     */
+    static void bind(int fd, int ifindex, int protocol, String what) throws IOException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment sll = a.allocate(SLL_SIZE, 4);
+            sll.set(JAVA_SHORT, SLL_FAMILY, (short) Native.AF_PACKET);
+            sll.set(JAVA_SHORT, SLL_PROTOCOL, Short.reverseBytes((short) protocol)); // big-endian
+            sll.set(JAVA_INT, SLL_IFINDEX, ifindex);
+            Native.bind(fd, sll, what);
+        }
+    }
+
+    /** Joins PACKET_FANOUT hash group {@code group}, leaving out the frames this host sends. */
+    static void joinFanout(int fd, int group, String what) throws IOException {
+        int arg = group | ((PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
+        Native.setsockoptInt(fd, SOL_PACKET, PACKET_FANOUT, arg, what);
+    }
+
+    /** Reads and clears {@code fd}'s pending error (SO_ERROR) through {@code cell} (4 bytes at least). */
+    static int takeError(int fd, MemorySegment cell, MemorySegment len) throws IOException {
+        Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, cell.asSlice(0, 4), len, "SO_ERROR");
+        return cell.get(JAVA_INT, 0);
     }
 
     // ---------------------------------------------------------------- TX

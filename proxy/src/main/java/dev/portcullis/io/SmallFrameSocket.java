@@ -33,7 +33,6 @@ public final class SmallFrameSocket implements AutoCloseable {
     // tpacket_req (16): block_size, block_nr, frame_size, frame_nr
     private static final int REQ_BLOCK_SIZE = 0, REQ_BLOCK_NR = 4, REQ_FRAME_SIZE = 8, REQ_FRAME_NR = 12,
             REQ_SIZE = 16;
-    private static final int SLL_FAMILY = 0, SLL_PROTOCOL = 2, SLL_IFINDEX = 4, SLL_SIZE = 20;
     /** struct tpacket_stats (V1/V2): tp_packets, tp_drops. */
     private static final int STATS_SIZE = 8;
 
@@ -79,17 +78,9 @@ public final class SmallFrameSocket implements AutoCloseable {
                 Native.setsockoptInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_IGNORE_OUTGOING, 1,
                         "PACKET_IGNORE_OUTGOING");
             }
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment sll = a.allocate(SLL_SIZE, 4);
-                sll.set(JAVA_SHORT, SLL_FAMILY, (short) Native.AF_PACKET);
-                sll.set(JAVA_SHORT, SLL_PROTOCOL, Short.reverseBytes((short) Native.ETH_P_ALL)); // big-endian
-                sll.set(JAVA_INT, SLL_IFINDEX, ifindex);
-                Native.bind(fd, sll, "AF_PACKET " + device + " (small-frame ring)");
-            }
+            PacketSocket.bind(fd, ifindex, Native.ETH_P_ALL, "AF_PACKET " + device + " (small-frame ring)");
             if (options.fanoutGroup() >= 0) {
-                int arg = options.fanoutGroup()
-                        | ((PacketSocket.PACKET_FANOUT_HASH | PacketSocket.PACKET_FANOUT_FLAG_IGNORE_OUTGOING) << 16);
-                Native.setsockoptInt(fd, PacketSocket.SOL_PACKET, PacketSocket.PACKET_FANOUT, arg,
+                PacketSocket.joinFanout(fd, options.fanoutGroup(),
                         "PACKET_FANOUT hash group " + options.fanoutGroup() + " (small-frame ring)");
             }
         } catch (IOException | RuntimeException e) {
@@ -196,8 +187,7 @@ public final class SmallFrameSocket implements AutoCloseable {
 
     /** Reads and clears the socket's pending error (SO_ERROR); 0 when none. */
     public int takeError() throws IOException {
-        Native.getsockopt(fd, Native.SOL_SOCKET, Native.SO_ERROR, statsCell.asSlice(0, 4), statsLen, "SO_ERROR");
-        return statsCell.get(JAVA_INT, 0);
+        return PacketSocket.takeError(fd, statsCell, statsLen);
     }
 
     @Override

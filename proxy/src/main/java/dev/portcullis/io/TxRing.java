@@ -154,12 +154,8 @@ public final class TxRing implements AutoCloseable {
                 req.set(JAVA_INT, 12, slots);
                 Native.setsockopt(fd, PacketSocket.SOL_PACKET, PACKET_TX_RING, req, "PACKET_TX_RING");
                 mapped = Native.mmap(fd, (long) blockSize * blocks, false);
-                MemorySegment sll = a.allocate(20, 4);
-                sll.set(JAVA_SHORT, 0, (short) Native.AF_PACKET);
-                sll.set(JAVA_SHORT, 2, (short) 0); // protocol 0: this socket only sends
-                sll.set(JAVA_INT, 4, ifindex);
                 try {
-                    Native.bind(fd, sll, "AF_PACKET TX " + device);
+                    PacketSocket.bind(fd, ifindex, 0, "AF_PACKET TX " + device); // protocol 0: it only sends
                 } catch (IOException e) {
                     Native.munmap(mapped);
                     throw e;
